@@ -1,0 +1,261 @@
+"""Core commands: database, campaigns, status, users, workflows, serving and the demo."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parflow.cli.app import _run, _runtime, app, campaign_app, db_app, fail, users_app, workflow_app
+from parflow.domain.workflow import mermaid
+from parflow.settings import load_settings
+
+# --- database ------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema (creates it when empty)."""
+    from parflow.store.migrate import current_revision, upgrade
+
+    def action() -> None:
+        rt = _runtime()
+        before = current_revision(rt.db)
+        upgrade(rt.db)
+        after = current_revision(rt.db)
+        typer.echo(f"database at revision {after}" + ("" if before != after else " (already up to date)"))
+
+    _run(action)
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+
+@campaign_app.command("load")
+def campaign_load(
+    path: Annotated[Path, typer.Argument(help="campaign folder (with campaign.yaml) or file")],
+) -> None:
+    """Create or update a campaign; loading the same input twice changes nothing."""
+    from parflow.services.campaign_input import read_campaign
+    from parflow.services.campaigns import load_campaign
+
+    def action() -> None:
+        rt = _runtime()
+        if not path.exists():
+            fail(f"{path}: no such file or folder")
+        data = read_campaign(path, rt.workflows)
+        report = rt.db.run(lambda s: load_campaign(s, rt, data))
+        if report.unchanged:
+            typer.echo(f"campaign {report.campaign_code}: unchanged")
+        else:
+            typer.echo(f"campaign {report.campaign_code}: {'created' if report.created else 'updated'}")
+            for change in report.changes[:20]:
+                typer.echo(f"  {change}")
+
+    _run(action)
+
+
+@app.command("status")
+def status(
+    campaign: str,
+    format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+) -> None:
+    """Every agency's state, next deadline and overdue flag."""
+    from parflow.services.status import campaign_status
+
+    if format not in ("table", "json", "csv"):
+        raise typer.BadParameter("use table, json or csv", param_hint="--format")
+
+    def action() -> None:
+        rt = _runtime()
+        with rt.db.read() as session:
+            rows = campaign_status(session, rt, campaign)
+        if format == "json":
+            typer.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        elif format == "csv":
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=list(rows[0].as_dict()) if rows else ["agency"])
+            writer.writeheader()
+            writer.writerows(r.as_dict() for r in rows)
+            typer.echo(out.getvalue(), nl=False)
+        else:
+            _status_table(rows)
+
+    _run(action)
+
+
+def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for heading in ("agency", "group", "state", "next milestone", "due", "working days left", "overdue"):
+        table.add_column(heading)
+    for r in rows:
+        table.add_row(
+            r.agency,
+            r.group,
+            r.state,
+            r.next_milestone or "—",
+            r.due_date.strftime("%d/%m/%Y") if r.due_date else "—",
+            "" if r.working_days_left is None else str(r.working_days_left),
+            "OVERDUE" if r.overdue else "",
+        )
+    Console().print(table)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@users_app.command("set-password")
+def set_password(email: str) -> None:
+    """Set a person's password: read from standard input, or prompted twice on a terminal."""
+    from parflow.services import users
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("Repeat it: ") != first:
+            fail("the two passwords differ; nothing changed")
+        password = first
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+
+    def action() -> None:
+        rt = _runtime()
+        person = rt.db.run(lambda s: users.set_password(s, email, password))
+        typer.echo(f"password set for {person.email}")
+
+    _run(action)
+
+
+# --- workflows -----------------------------------------------------------------------------------
+
+
+@workflow_app.command("check")
+def workflow_check(path: Path) -> None:
+    """Validate a workflow definition; errors name the file, line and problem."""
+    from parflow.services.workflows import load_definition
+
+    def action() -> None:
+        definition = load_definition(path)
+        typer.echo(
+            f"{path}: workflow '{definition.name}' is valid "
+            f"({len(definition.states)} states, {len(definition.transitions)} transitions, "
+            f"{len(definition.milestones)} milestones)"
+        )
+
+    _run(action)
+
+
+@workflow_app.command("diagram")
+def workflow_diagram(
+    name: str, lang: Annotated[str, typer.Option("--lang", help="vi or en state labels")] = "vi"
+) -> None:
+    """Print the workflow as a Mermaid state diagram."""
+
+    def action() -> None:
+        rt_settings = load_settings()
+        from parflow.services.workflows import WorkflowCatalog
+
+        typer.echo(mermaid(WorkflowCatalog(rt_settings.workflows_dir).definition(name), lang), nl=False)
+
+    _run(action)
+
+
+# --- serving -------------------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes (use PostgreSQL for more than 1)")] = 1,
+) -> None:
+    """Web + API only (no scheduler), configured by PARFLOW_* settings."""
+    import uvicorn
+
+    from parflow.web.app import ConfigurationError, create_app
+
+    def action() -> None:
+        settings = load_settings()
+        try:
+            create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
+        except ConfigurationError as exc:
+            fail(str(exc))
+        if workers > 1:
+            uvicorn.run("parflow.web.factory:app", host=host, port=port, workers=workers, factory=False)
+        else:
+            uvicorn.run(create_app(_runtime(settings)), host=host, port=port)
+
+    _run(action)
+
+
+@app.command("demo")
+def demo(
+    port: Annotated[int, typer.Option(help="port for the web UI and API")] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="where the demo keeps its data")] = Path(
+        "./parflow-demo"
+    ),
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+) -> None:
+    """The one-command start: Hải Phòng 2021 on embedded SQLite, accounts printed, web + API served."""
+    import uvicorn
+
+    from parflow import demo as demo_module
+    from parflow.services.runtime import Runtime
+    from parflow.store.db import Database
+    from parflow.web.app import create_app
+
+    def action() -> None:
+        base_url = f"http://{host}:{port}"
+        settings = demo_module.demo_settings(data_dir, base_url)
+        bootstrap = Runtime(settings=settings, db=Database(settings.effective_database_url))
+        example = demo_module.read_example(bootstrap)
+        clock = demo_module.demo_clock(data_dir, example)
+        rt = Runtime(settings=settings, db=bootstrap.db, clock=clock)
+        report, accounts, password = demo_module.prepare(rt, example)
+        _print_accounts(accounts, password, base_url, report.campaign_code, clock.now())
+        server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+        try:
+            server.run()
+        finally:
+            demo_module.DemoClockFile(data_dir).save(clock.now())
+            typer.echo("parflow demo stopped; run it again to continue where you left off.")
+
+    _run(action)
+
+
+def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    from parflow.i18n import format_instant
+
+    console = Console()
+    console.print(
+        f"[bold]parflow demo[/bold]: campaign [bold]{campaign}[/bold], demo time {format_instant(now)}"
+    )
+    table = Table(title=f"Demo accounts (password for all: {password})")
+    for heading in ("role", "agency", "name", "e-mail", "lang"):
+        table.add_column(heading)
+    shown_agency_roles = 0
+    for a in accounts:
+        if a.agency:
+            shown_agency_roles += 1
+            if shown_agency_roles > 6:
+                continue
+        table.add_row(a.role, a.agency or "", a.name, a.email, a.language)
+    console.print(table)
+    hidden = shown_agency_roles - 6
+    if hidden > 0:
+        console.print(
+            f"… and {hidden} more agency accounts: dau-moi.<agency>@haiphong.example (focal point), "
+            "lanh-dao.<agency>@haiphong.example (head)."
+        )
+    console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")

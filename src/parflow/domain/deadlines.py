@@ -1,0 +1,55 @@
+"""Which milestone a submission is working towards, and how far away it is."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from parflow.domain.calendar import WorkingCalendar
+from parflow.domain.workflow import WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class Deadline:
+    milestone: str
+    due: date
+    working_days_left: int
+    overdue: bool
+
+
+def _reachable(definition: WorkflowDefinition, state: str) -> set[str]:
+    seen = {state}
+    queue = deque([state])
+    while queue:
+        for t in definition.from_state(queue.popleft()):
+            if t.dest not in seen:
+                seen.add(t.dest)
+                queue.append(t.dest)
+    return seen
+
+
+def next_milestone(definition: WorkflowDefinition, state: str, answered: set[str]) -> str | None:
+    """The first milestone, in the workflow's order, that is neither answered nor out of reach.
+
+    `answered` holds milestones the submission has already met (e.g. results already sent while
+    it stays under appraisal). A milestone is out of reach when no transition answering it can
+    still fire from the current state.
+    """
+    reachable = _reachable(definition, state)
+    for key in definition.milestones:
+        if key in answered:
+            continue
+        if any(t.source in reachable for t in definition.answering(key)):
+            return key
+    return None
+
+
+def deadline_for(
+    milestone: str | None, dates: dict[str, date], calendar: WorkingCalendar, now: datetime
+) -> Deadline | None:
+    if milestone is None or milestone not in dates:
+        return None
+    due = dates[milestone]
+    today = calendar.local_date(now)
+    return Deadline(milestone, due, calendar.working_days_between(today, due), today > due)

@@ -1,0 +1,164 @@
+"""The audit trail: append-only, hash-chained per campaign.
+
+Each entry's hash covers its content and the previous entry's hash, so editing, deleting or
+reordering any row behind the application's back breaks the chain at that row. The hash uses
+stable references (campaign code; agency code and actor e-mail recorded in `data`) rather than
+database ids, so a chain survives export and import into another database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from parflow.store.models import Agency, AuditEntry, AuditHead, Campaign, Person, Submission
+
+GENESIS = "0" * 64
+
+
+def _plain(value: Any) -> Any:
+    """JSON-native copy: decimals and dates become strings, so the hash is reproducible."""
+    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not serialisable in the audit log: {type(value).__name__}")
+
+
+def entry_hash(entry: AuditEntry, campaign_code: str) -> str:
+    payload = {
+        "campaign": campaign_code,
+        "seq": entry.seq,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "role": entry.actor_role,
+        "action": entry.action,
+        "trigger": entry.trigger,
+        "from": entry.from_state,
+        "to": entry.to_state,
+        "comment": entry.comment,
+        "data": entry.data,
+        "prev": entry.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _lock_head(session: Session, campaign_id: int) -> AuditHead:
+    head = session.exec(
+        select(AuditHead)
+        .where(AuditHead.campaign_id == campaign_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None:
+        head = AuditHead(campaign_id=campaign_id, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def append(
+    session: Session,
+    campaign: Campaign,
+    *,
+    action: str,
+    at: datetime,
+    actor: Person | None = None,
+    actor_role: str | None = None,
+    submission: Submission | None = None,
+    agency: Agency | None = None,
+    trigger: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    assert campaign.id is not None
+    if submission is not None and agency is None:
+        agency = session.get(Agency, submission.agency_id)
+    head = _lock_head(session, campaign.id)
+    entry = AuditEntry(
+        campaign_id=campaign.id,
+        seq=head.seq + 1,
+        submission_id=submission.id if submission else None,
+        at=at,
+        actor_id=actor.id if actor else None,
+        actor_role=actor_role,
+        action=action,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=_plain(
+            {
+                **(data or {}),
+                **({"agency": agency.code} if agency else {}),
+                **({"actor": actor.email} if actor else {}),
+            }
+        ),
+        prev_hash=head.hash,
+        hash="",
+    )
+    entry.hash = entry_hash(entry, campaign.code)
+    head.seq = entry.seq
+    head.hash = entry.hash
+    session.add(entry)
+    session.add(head)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    head_hash: str
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify(session: Session, campaign: Campaign, batch: int = 2000) -> ChainReport:
+    """Walk the campaign's chain in order; report the first link that does not hold."""
+    prev = GENESIS
+    expected_seq = 1
+    last_id = 0
+    checked = 0
+    while True:
+        rows = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.campaign_id == campaign.id, col(AuditEntry.id) > last_id)
+            .order_by(col(AuditEntry.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            last_id = row.id or last_id
+            if row.seq != expected_seq:
+                return ChainReport(
+                    checked, prev, expected_seq, f"entry {expected_seq} is missing (found {row.seq})"
+                )
+            if row.prev_hash != prev:
+                return ChainReport(checked, prev, row.seq, "does not link to the entry before it")
+            if entry_hash(row, campaign.code) != row.hash:
+                return ChainReport(checked, prev, row.seq, "its content was changed after it was written")
+            prev = row.hash
+            expected_seq += 1
+            checked += 1
+    head = session.get(AuditHead, campaign.id)
+    if head is not None and (head.seq != checked or head.hash != prev):
+        return ChainReport(checked, prev, checked + 1, "entries after this point were removed")
+    return ChainReport(checked, prev)

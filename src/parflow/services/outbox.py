@@ -1,0 +1,97 @@
+"""The transactional outbox: messages are rows written in the same transaction as the change that
+causes them, and delivered later by the scheduler. Nothing in a request talks to a mail server.
+
+Each row has a key; the database refuses a second row with the same key, which is what makes
+repeated ticks, retries and concurrent schedulers safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from parflow.domain.roles import AGENCY_ROLES
+from parflow.store.models import Notification as Row
+from parflow.store.models import Person, RoleAssignment, Submission
+
+
+def recipients(
+    session: Session, campaign_id: int, roles: Iterable[str], agency_id: int | None = None
+) -> list[tuple[Person, str]]:
+    """Active people holding any of `roles` in the campaign, with the role that selected them.
+
+    Agency roles are taken from `agency_id` only; other roles are campaign-wide. One person is
+    listed once even when several roles select them.
+    """
+    wanted = list(dict.fromkeys(roles))
+    if not wanted:
+        return []
+    query = (
+        select(Person, RoleAssignment.role, RoleAssignment.agency_id)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(RoleAssignment.campaign_id == campaign_id, col(RoleAssignment.role).in_(wanted), Person.active)
+        .order_by(col(Person.id))
+    )
+    found: dict[int, tuple[Person, str]] = {}
+    for person, role, role_agency in session.exec(query).all():
+        if role in AGENCY_ROLES and role_agency != agency_id:
+            continue
+        assert person.id is not None
+        current = found.get(person.id)
+        if current is None or wanted.index(role) < wanted.index(current[1]):
+            found[person.id] = (person, role)
+    return list(found.values())
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    person: Person,
+    now: datetime,
+    context: dict[str, Any],
+    campaign_id: int | None = None,
+    submission: Submission | None = None,
+    due_at: datetime | None = None,
+    late: bool = False,
+    send_after: datetime | None = None,
+) -> bool:
+    """Queue one message; False when a message with this key already exists (nothing written)."""
+    values = {
+        "key": key,
+        "campaign_id": campaign_id
+        if campaign_id is not None
+        else (submission.campaign_id if submission else None),
+        "submission_id": submission.id if submission else None,
+        "person_id": person.id,
+        "recipient_email": person.email,
+        "recipient_name": person.name,
+        "language": person.language,
+        "kind": kind,
+        "context": context,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": send_after or now,
+        "thread_key": f"submission-{submission.id}" if submission else None,
+        "late": late,
+        "due_at": due_at,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Row).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = session.execute(statement)
+    return bool(result.rowcount)
+
+
+def for_submission(session: Session, submission_id: int) -> list[Row]:
+    return list(
+        session.exec(
+            select(Row).where(Row.submission_id == submission_id).order_by(col(Row.created_at), col(Row.id))
+        )
+    )

@@ -1,0 +1,73 @@
+"""Configuration, read once from the environment (or a `.env` file) and passed in.
+
+Nothing here touches the disk or the network at import time: `load_settings()` is called by the
+entry points (CLI, app factory, tests) and the resulting object travels as an argument.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The checkout's root, for the editable install the README uses: workflows/, notifications/ and
+# examples/ live beside src/ so that non-programmers can read and edit them.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+DEMO_SECRET_MARKER = "demo-"
+
+
+class SmtpSecurity(StrEnum):
+    none = "none"
+    starttls = "starttls"
+    tls = "tls"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARFLOW_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./parflow-data")
+    database_url: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    # True only inside `parflow demo` and tests: allows a generated secret key.
+    demo_mode: bool = False
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_security: SmtpSecurity = SmtpSecurity.starttls
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str = "PAR Index <parflow@localhost>"
+
+    workflows_dir: Path = PROJECT_ROOT / "workflows"
+    notifications_dir: Path = PROJECT_ROOT / "notifications"
+
+    token_ttl_minutes: int = 8 * 60
+    tick_interval_seconds: int = 60
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    request_max_bytes: int = 25 * 1024 * 1024
+
+    @field_validator("data_dir", "workflows_dir", "notifications_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'parflow.db').resolve()}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

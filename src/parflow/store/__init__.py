@@ -1,0 +1,1 @@
+"""Persistence: sqlmodel tables, the database handle, transactions and Alembic migrations."""

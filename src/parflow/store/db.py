@@ -1,0 +1,115 @@
+"""The database handle: engines, transactions, and the SQLite settings that make it safe.
+
+Every use case runs in exactly one transaction opened here: `db.write()` for changes, `db.read()`
+for queries. On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so two writers queue up
+instead of both reading and then one failing at commit with "database is locked"; WAL mode lets
+readers carry on meanwhile. On PostgreSQL row locks (`SELECT ... FOR UPDATE`) do that job.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+_WRITE = "parflow_write"
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            _ensure_sqlite_dir(url)
+            self.engine = create_engine(
+                url,
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                # one connection per checkout: SQLite connections are cheap and this keeps
+                # transactions of different threads apart
+                poolclass=NullPool if ":memory:" not in url else None,
+            )
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+        else:
+            self.engine = create_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commits when the block ends, rolls back on any exception."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={_WRITE: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction; closing it (not rolling back) keeps loaded objects readable."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def run(self, use_case: Callable[[Session], T], *, attempts: int = 5) -> T:
+        """Run a write use case in its own transaction, retrying when SQLite reports a lock.
+
+        With BEGIN IMMEDIATE and a busy timeout this is rare; it covers the last case, a lock held
+        longer than the timeout, without showing the user a 500.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as session:
+                    return use_case(session)
+            except OperationalError as exc:
+                if not (self.is_sqlite and _is_locked(exc)) or attempt == attempts:
+                    raise
+                time.sleep(0.05 * attempt + random.random() * 0.05)
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and _is_locked(exc)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and ":memory:" not in url:
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would otherwise defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

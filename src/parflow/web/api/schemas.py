@@ -1,0 +1,137 @@
+"""Request and response models of the JSON API (separate from the tables, which skip validation)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value.strip()
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+
+
+class Problem(BaseModel):
+    code: str
+    field: str | None = None
+    message: str
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    code: str
+    errors: list[Problem] | None = None
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class RoleOut(BaseModel):
+    campaign: str
+    role: str
+    agency: str | None = None
+    fields: list[str] = []
+
+
+class MeOut(BaseModel):
+    email: str
+    name: str
+    language: str
+    roles: list[RoleOut]
+
+
+class LabelOut(BaseModel):
+    vi: str
+    en: str
+
+
+class MilestoneOut(BaseModel):
+    key: str
+    label: LabelOut
+    due_date: date
+    planned_from: str | None = None
+    offset_working_days: int | None = None
+
+
+class CampaignOut(BaseModel):
+    code: str
+    title: str
+    index_year: int
+    timezone: str
+    workflow: str
+    dispute_window_days: int
+    published_at: datetime | None
+    milestones: list[MilestoneOut]
+
+
+class DeadlineOut(BaseModel):
+    milestone: str
+    label: LabelOut
+    due_date: date
+    working_days_left: int
+    overdue: bool
+    extended: bool = False
+
+
+class AgencyOut(BaseModel):
+    code: str
+    name: str
+    name_en: str | None
+    group: str
+
+
+class SubmissionSummary(BaseModel):
+    id: int
+    agency: AgencyOut
+    state: str
+    state_label: LabelOut
+    version: int
+    state_changed_at: datetime
+    next_deadline: DeadlineOut | None
+
+
+class EventOut(BaseModel):
+    trigger: str
+    label: LabelOut
+    dest: str
+    confirm: LabelOut | None = None
+
+
+class SubmissionOut(SubmissionSummary):
+    campaign: str
+    submitted_at: datetime | None
+    results_sent_at: datetime | None
+    deadlines: list[DeadlineOut]
+    allowed_events: list[EventOut]
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: Text | None = Field(default=None, max_length=4000)
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class HistoryEntryOut(BaseModel):
+    seq: int
+    at: datetime
+    action: str
+    actor: str | None
+    actor_role: str | None
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    comment: str | None
+
+
+class FiredOut(BaseModel):
+    submission: SubmissionOut
+    history_entry: HistoryEntryOut

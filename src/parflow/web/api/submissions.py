@@ -1,0 +1,64 @@
+"""One submission: read it, fire workflow events on it, read its history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Path
+from sqlmodel import Session
+
+from parflow.services import submissions as service
+from parflow.web.api.schemas import ErrorOut, EventIn, FiredOut, HistoryEntryOut, SubmissionOut
+from parflow.web.api.views import history_out, submission_out
+from parflow.web.deps import CurrentPrincipal, RuntimeDep, run_write
+
+router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
+SubmissionId = Path(ge=1, le=2**31 - 1)
+ERRORS = {
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    409: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+}
+
+
+@router.get("/{submission_id}", response_model=SubmissionOut, responses=ERRORS)
+def read_submission(
+    rt: RuntimeDep, principal: CurrentPrincipal, submission_id: int = SubmissionId
+) -> SubmissionOut:
+    with rt.db.read() as session:
+        return submission_out(session, rt, principal, service.locate(session, rt, submission_id, principal))
+
+
+@router.post("/{submission_id}/events/{trigger}", response_model=FiredOut, responses=ERRORS)
+def fire_event(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    submission_id: int = SubmissionId,
+    trigger: str = Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$"),
+    body: EventIn | None = Body(default=None),
+) -> FiredOut:
+    payload = body or EventIn()
+
+    def use_case(session: Session) -> FiredOut:
+        found, entry = service.fire_event(
+            session,
+            rt,
+            principal,
+            submission_id,
+            trigger,
+            comment=payload.comment or None,
+            expected_version=payload.expected_version,
+        )
+        return FiredOut(
+            submission=submission_out(session, rt, principal, found), history_entry=history_out(entry)
+        )
+
+    return run_write(rt, use_case)
+
+
+@router.get("/{submission_id}/history", response_model=list[HistoryEntryOut], responses=ERRORS)
+def read_history(
+    rt: RuntimeDep, principal: CurrentPrincipal, submission_id: int = SubmissionId
+) -> list[HistoryEntryOut]:
+    with rt.db.read() as session:
+        return [history_out(e) for e in service.history(session, rt, principal, submission_id)]

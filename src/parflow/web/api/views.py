@@ -1,0 +1,108 @@
+"""Turning service results into API response models."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from parflow.domain.workflow import WorkflowDefinition
+from parflow.services.access import Principal
+from parflow.services.deadlines import CampaignDeadlines, SubmissionDeadlines
+from parflow.services.runtime import Runtime
+from parflow.services.submissions import Located
+from parflow.store.models import Agency, AuditEntry, Submission
+from parflow.web.api.schemas import (
+    AgencyOut,
+    DeadlineOut,
+    EventOut,
+    HistoryEntryOut,
+    LabelOut,
+    SubmissionOut,
+    SubmissionSummary,
+)
+
+
+def label(definition: WorkflowDefinition, state: str) -> LabelOut:
+    return LabelOut(**definition.states[state].model_dump())
+
+
+def deadline_out(definition: WorkflowDefinition, deadlines: SubmissionDeadlines) -> DeadlineOut | None:
+    d = deadlines.next
+    if d is None:
+        return None
+    return DeadlineOut(
+        milestone=d.milestone,
+        label=LabelOut(**definition.milestones[d.milestone].label.model_dump()),
+        due_date=d.due,
+        working_days_left=d.working_days_left,
+        overdue=d.overdue,
+        extended=d.milestone in deadlines.extended,
+    )
+
+
+def summary_out(
+    submission: Submission, agency: Agency, definition: WorkflowDefinition, deadlines: SubmissionDeadlines
+) -> SubmissionSummary:
+    return SubmissionSummary(
+        id=submission.id or 0,
+        agency=AgencyOut(code=agency.code, name=agency.name, name_en=agency.name_en, group=agency.group),
+        state=submission.state,
+        state_label=label(definition, submission.state),
+        version=submission.version,
+        state_changed_at=submission.state_changed_at,
+        next_deadline=deadline_out(definition, deadlines),
+    )
+
+
+def submission_out(session: Session, rt: Runtime, principal: Principal, found: Located) -> SubmissionOut:
+    submission, campaign, definition = found.submission, found.campaign, found.definition
+    now = rt.clock.now()
+    calendar_view = CampaignDeadlines(session, campaign, [submission.agency_id])
+    deadlines = calendar_view.for_submission(submission, definition, now)
+    summary = summary_out(submission, found.agency, definition, deadlines)
+    today = calendar_view.calendar.local_date(now)
+    all_deadlines = [
+        DeadlineOut(
+            milestone=key,
+            label=LabelOut(**spec.label.model_dump()),
+            due_date=deadlines.dates[key],
+            working_days_left=calendar_view.calendar.working_days_between(today, deadlines.dates[key]),
+            overdue=deadlines.next is not None and deadlines.next.milestone == key and deadlines.next.overdue,
+            extended=key in deadlines.extended,
+        )
+        for key, spec in definition.milestones.items()
+        if key in deadlines.dates
+    ]
+    roles = principal.roles_for_submission(campaign.id or 0, found.agency.id or 0)
+    engine = rt.workflows.get(campaign.workflow_name)
+    events = [
+        EventOut(
+            trigger=t.trigger,
+            label=LabelOut(**t.label.model_dump()),
+            dest=t.dest,
+            confirm=LabelOut(**t.confirm.model_dump()) if t.confirm else None,
+        )
+        for t in engine.allowed(submission.state, roles)
+    ]
+    return SubmissionOut(
+        **summary.model_dump(),
+        campaign=campaign.code,
+        submitted_at=submission.submitted_at,
+        results_sent_at=submission.results_sent_at,
+        deadlines=all_deadlines,
+        allowed_events=events,
+    )
+
+
+def history_out(entry: AuditEntry) -> HistoryEntryOut:
+    data = entry.data if isinstance(entry.data, dict) else {}
+    return HistoryEntryOut(
+        seq=entry.seq,
+        at=entry.at,
+        action=entry.action,
+        actor=data.get("actor"),
+        actor_role=entry.actor_role,
+        trigger=entry.trigger,
+        from_state=entry.from_state,
+        to_state=entry.to_state,
+        comment=entry.comment,
+    )

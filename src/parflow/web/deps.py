@@ -1,0 +1,70 @@
+"""Request-scoped dependencies: the runtime, the caller, and the write-transaction runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from parflow.domain.errors import Conflict, NotAuthenticated
+from parflow.services.access import Principal, load_principal
+from parflow.services.runtime import Runtime
+from parflow.store.db import is_lock_error
+from parflow.web import tokens
+
+T = TypeVar("T")
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def optional_principal(
+    request: Request, rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
+) -> Principal | None:
+    person_id: int | None = None
+    if token:
+        person_id = tokens.person_id_of(request.app.state.secret_key, token, rt.clock.now())
+        if person_id is None:
+            raise NotAuthenticated("auth.bad_token")
+    else:
+        person_id = getattr(request.state, "session_person_id", None)  # set by the web pages' cookie session
+    if person_id is None:
+        return None
+    with rt.db.read() as session:
+        principal = load_principal(session, person_id)
+    if principal is None:
+        raise NotAuthenticated("auth.bad_token")
+    request.state.language = principal.language
+    return principal
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise NotAuthenticated("auth.required")
+    return principal
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def run_write(rt: Runtime, use_case: Callable[[Session], T]) -> T:
+    """One use case, one transaction; a lost race becomes a 409 the user can retry, never a 500."""
+    try:
+        return rt.db.run(use_case)
+    except IntegrityError:
+        raise Conflict("event.concurrent") from None
+    except OperationalError as exc:
+        if is_lock_error(exc):
+            raise Conflict("event.concurrent") from None
+        raise
