@@ -31,6 +31,7 @@ from parflow.store.models import Person
 from parflow.web.app import create_app
 
 EXAMPLE = PROJECT_ROOT / "examples" / "haiphong-2021"
+FIXTURES = Path(__file__).parent / "fixtures"
 TEST_SECRET = "test-secret-key-for-parflow-tests-0123456789abcdef"
 PASSWORD = "correct horse battery"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -171,3 +172,16 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
         return tokens[email]
 
     return headers
+
+
+def load_fixture_campaign(rt: Runtime, path: Path, password_hash: str) -> str:
+    data = read_campaign(path, rt.workflows)
+    rt.db.run(lambda s: load_campaign(s, rt, data))
+    give_passwords(rt, password_hash)
+    return data.spec.code
+
+
+@pytest.fixture
+def mini(rt: Runtime, password_hash: str) -> str:
+    """A three-agency campaign without criteria sets (guards about scores pass trivially)."""
+    return load_fixture_campaign(rt, FIXTURES / "mini", password_hash)

@@ -126,12 +126,37 @@ def validate(doc: SourceDoc, model: type[M], loc: Loc = ()) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SourceError(
-            doc.problem((*loc, *err["loc"]), _describe(err)) for err in exc.errors(include_url=False)
-        ) from None
+        problems: list[Problem] = []
+        for err in exc.errors(include_url=False):
+            where = _data_path(data, tuple(err["loc"]))
+            shown = ".".join(str(p) for p in (*loc, *where))
+            problem = doc.problem((*loc, *where), f"{shown}: {err['msg']}" if shown else err["msg"])
+            if problem not in problems:
+                problems.append(problem)
+        raise SourceError(problems) from None
 
 
-def _describe(err: Any) -> str:
-    where = ".".join(str(p) for p in err["loc"])
-    message = err["msg"]
-    return f"{where}: {message}" if where else message
+def _is_key(part: str) -> bool:
+    return not part[:1].isupper() and "[" not in part
+
+
+def _data_path(data: Any, loc: Loc) -> Loc:
+    """The part of pydantic's error location that names real keys and indexes of the data.
+
+    Union members add tags such as 'tuple[AgencySpec, ...]' to the location; they are not in the
+    file, so they are dropped to find (and show) the place the user must edit.
+    """
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and _is_key(part):
+            path.append(part)  # a missing key is reported at its parent, naming the key
+            break
+        else:
+            continue  # a union member's tag, not a place in the file
+        path.append(part)
+    return tuple(path)

@@ -224,6 +224,8 @@ def demo(
         server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
         try:
             server.run()
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal way out
         finally:
             demo_module.DemoClockFile(data_dir).save(clock.now())
             typer.echo("parflow demo stopped; run it again to continue where you left off.")
@@ -237,25 +239,23 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
 
     from parflow.i18n import format_instant
 
-    console = Console()
+    console = Console(width=max(Console().width, 110))
     console.print(
         f"[bold]parflow demo[/bold]: campaign [bold]{campaign}[/bold], demo time {format_instant(now)}"
     )
     table = Table(title=f"Demo accounts (password for all: {password})")
     for heading in ("role", "agency", "name", "e-mail", "lang"):
         table.add_column(heading)
-    shown_agency_roles = 0
+    # every campaign-wide account, and two agencies' accounts as examples of the pattern
+    shown_agencies = {"sgtvt", "q-duong-kinh"}
     for a in accounts:
-        if a.agency:
-            shown_agency_roles += 1
-            if shown_agency_roles > 6:
-                continue
-        table.add_row(a.role, a.agency or "", a.name, a.email, a.language)
+        if a.agency is None or a.agency in shown_agencies:
+            table.add_row(a.role, a.agency or "", a.name, a.email, a.language)
     console.print(table)
-    hidden = shown_agency_roles - 6
-    if hidden > 0:
+    hidden = sum(1 for a in accounts if a.agency and a.agency not in shown_agencies)
+    if hidden:
         console.print(
-            f"… and {hidden} more agency accounts: dau-moi.<agency>@haiphong.example (focal point), "
+            f"… and {hidden} more agency accounts: dau-moi.<agency>@haiphong.example (focal point) and "
             "lanh-dao.<agency>@haiphong.example (head)."
         )
     console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")

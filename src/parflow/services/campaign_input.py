@@ -110,8 +110,10 @@ class CampaignSpec(_Strict):
     classification: tuple[Band, ...] = DEFAULT_BANDS
     extra_days_off: tuple[DayNote, ...] = ()
     extra_working_days: tuple[DayNote, ...] = ()
-    agencies: str | tuple[AgencySpec, ...]
-    people: str | tuple[PersonSpec, ...] = ()
+    # a file name beside campaign.yaml, or the list itself (each item validated on its own so that
+    # errors point at the item's line)
+    agencies: str | list[Any]
+    people: str | list[Any] = []
     demo: DemoSpec | None = None
 
 
@@ -143,8 +145,8 @@ def read_campaign(path: Path, workflows: Any) -> CampaignInput:
     spec = validate(doc, CampaignSpec)
     problems: list[Problem] = []
 
-    agencies = _sub_list(spec.agencies, "agencies", AgencySpec, doc, folder, problems)
-    people = _sub_list(spec.people, "people", PersonSpec, doc, folder, problems)
+    agencies: list[AgencySpec] = _sub_list(spec.agencies, "agencies", AgencySpec, doc, folder, problems)
+    people: list[PersonSpec] = _sub_list(spec.people, "people", PersonSpec, doc, folder, problems)
     criteria: list[tuple[CriteriaSet, tuple[str, ...]]] = []
     for ref in spec.criteria:
         try:
@@ -174,19 +176,28 @@ def _shown(folder: Path, name: str) -> str:
 
 
 def _sub_list(
-    value: Any, key: str, model: type[BaseModel], doc: SourceDoc, folder: Path, problems: list[Problem]
+    value: str | list[Any], key: str, model: type[Any], doc: SourceDoc, folder: Path, problems: list[Problem]
 ) -> list[Any]:
-    if not isinstance(value, str):
-        return list(value)
-    sub_path = folder / value
-    try:
-        sub = load_yaml(sub_path)
-        if not isinstance(sub.data, list):
-            raise SourceError([Problem(sub.path, 1, f"expected a list of {key}")])
-        return [validate(sub, model, (i,)) for i in range(len(sub.data))]
-    except SourceError as exc:
-        problems.extend(exc.problems)
-        return []
+    """Validate each item of an inline list or of a list kept in its own file."""
+    if isinstance(value, str):
+        try:
+            source = load_yaml(folder / value)
+        except SourceError as exc:
+            problems.extend(exc.problems)
+            return []
+        if not isinstance(source.data, list):
+            problems.append(Problem(source.path, 1, f"expected a list of {key}"))
+            return []
+        prefix: tuple[str | int, ...] = ()
+    else:
+        source, prefix = doc, (key,)
+    items = []
+    for i in range(len(value if not isinstance(value, str) else source.data)):
+        try:
+            items.append(validate(source, model, (*prefix, i)))
+        except SourceError as exc:
+            problems.extend(exc.problems)
+    return items
 
 
 def _check_references(

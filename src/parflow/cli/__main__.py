@@ -1,0 +1,5 @@
+"""`python -m parflow.cli`."""
+
+from parflow.cli import main
+
+main()

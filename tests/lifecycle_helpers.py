@@ -1,0 +1,69 @@
+"""Helpers for tests that drive submissions of the mini campaign through the service layer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, func, select
+
+from parflow.services.access import Principal, load_principal
+from parflow.services.runtime import Runtime
+from parflow.store.models import Agency, AuditEntry, Dispute, Person, Submission
+
+MINI_PEOPLE = {
+    "agency_editor": "editor.a@mini.example",
+    "agency_head": "head.a@mini.example",
+    "home_affairs": "ha@mini.example",
+    "council": "council@mini.example",
+    "city_leader": "city@mini.example",
+    "viewer": "viewer@mini.example",
+}
+
+
+def principal(rt: Runtime, email: str) -> Principal:
+    with rt.db.read() as session:
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        found = load_principal(session, person.id or 0)
+    assert found is not None
+    return found
+
+
+def submission_id(rt: Runtime, agency_code: str) -> int:
+    with rt.db.read() as session:
+        agency = session.exec(select(Agency).where(Agency.code == agency_code)).one()
+        sub = session.exec(select(Submission).where(Submission.agency_id == agency.id)).one()
+        return sub.id or 0
+
+
+def force_state(
+    rt: Runtime, sid: int, state: str, *, results_sent: bool = True, open_dispute: bool = False
+) -> None:
+    """Put a submission into `state` behind the workflow's back (test set-up only)."""
+
+    def change(session) -> None:  # type: ignore[no-untyped-def]
+        sub = session.get(Submission, sid)
+        sub.state = state
+        sub.results_sent_at = rt.clock.now() - timedelta(hours=1) if results_sent else None
+        session.add(sub)
+        for d in session.exec(select(Dispute).where(Dispute.submission_id == sid)):
+            session.delete(d)
+        if open_dispute:
+            session.add(
+                Dispute(submission_id=sid, criterion_code="1.1", argument="x", filed_at=rt.clock.now())
+            )
+
+    rt.db.run(change)
+
+
+def audit_count(rt: Runtime, sid: int) -> int:
+    with rt.db.read() as session:
+        return session.exec(
+            select(func.count()).select_from(AuditEntry).where(col(AuditEntry.submission_id) == sid)
+        ).one()
+
+
+def state_and_version(rt: Runtime, sid: int) -> tuple[str, int]:
+    with rt.db.read() as session:
+        sub = session.get(Submission, sid)
+        assert sub is not None
+        return sub.state, sub.version
