@@ -136,6 +136,12 @@ def validate(doc: SourceDoc, model: type[M], loc: Loc = ()) -> M:
         raise SourceError(problems) from None
 
 
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
 def _is_key(part: str) -> bool:
     return not part[:1].isupper() and "[" not in part
 
@@ -149,14 +155,11 @@ def _data_path(data: Any, loc: Loc) -> Loc:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if _has(node, part):
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
+            path.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and _is_key(part):
             path.append(part)  # a missing key is reported at its parent, naming the key
             break
-        else:
-            continue  # a union member's tag, not a place in the file
-        path.append(part)
+        # anything else is a union member's tag, not a place in the file
     return tuple(path)
