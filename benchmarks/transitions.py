@@ -1,0 +1,242 @@
+"""Events per second through the service layer (audit row and outbox rows included), beside a
+raw-SQL baseline doing the same writes, measured in the same run.
+
+    .venv/bin/python benchmarks/transitions.py                       # SQLite file in a temp dir
+    .venv/bin/python benchmarks/transitions.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Each event is its own transaction in both runs: lock the submission, check state, update it, append
+a hash-chained audit row, update the chain head, queue one message per Home Affairs person.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file shares its name with the `transitions` library; running it as a script puts this
+# folder first on sys.path, which would shadow the library. Take the folder off again.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from parflow.clock import FixedClock
+from parflow.services import submissions
+from parflow.services.access import load_principal
+from parflow.services.campaign_input import read_campaign
+from parflow.services.campaigns import load_campaign
+from parflow.services.runtime import Runtime
+from parflow.settings import Settings
+from parflow.store.db import Database
+from parflow.store.migrate import upgrade
+from parflow.store.models import Agency, Person, RoleAssignment, Submission
+
+CAMPAIGN_YAML = """\
+code: bench
+title: Benchmark campaign
+index_year: 2021
+workflow: par-index
+milestones:
+  self_assessment_due: 2022-01-14
+  appraisal_due: {{from: publication, offset: -20}}
+  approval_due: {{from: publication, offset: -3}}
+  publication: 2022-03-28
+agencies:
+{agencies}
+people:
+  - {{name: Nội Vụ Một, email: ha1@bench.example, roles: [home_affairs]}}
+  - {{name: Nội Vụ Hai, email: ha2@bench.example, roles: [home_affairs]}}
+"""
+
+
+def write_campaign(folder: Path, agencies: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(agencies):
+        lines += [
+            f"  - code: a{i:05d}",
+            f"    name: Cơ quan {i}",
+            "    group: department",
+            f"    focal_point: {{name: Đầu mối {i}, email: editor{i}@bench.example}}",
+            f"    head: {{name: Lãnh đạo {i}, email: head{i}@bench.example}}",
+        ]
+    (folder / "campaign.yaml").write_text(CAMPAIGN_YAML.format(agencies="\n".join(lines)), encoding="utf-8")
+    return folder
+
+
+def prepare(url: str, work: Path, agencies: int) -> Runtime:
+    db = Database(url)
+    upgrade(db)
+    settings = Settings(data_dir=work, database_url=url, secret_key="x" * 40, _env_file=None)  # type: ignore[call-arg]
+    rt = Runtime(settings=settings, db=db, clock=FixedClock(datetime(2022, 1, 10, 2, tzinfo=UTC)))
+    data = read_campaign(write_campaign(work / "campaign", agencies), rt.workflows)
+    rt.db.run(lambda s: load_campaign(s, rt, data))
+    return rt
+
+
+def service_run(rt: Runtime, rounds: int) -> tuple[int, float]:
+    with rt.db.read() as session:
+        pairs = session.exec(
+            select(Submission.id, RoleAssignment.person_id)
+            .join(RoleAssignment, RoleAssignment.agency_id == Submission.agency_id)
+            .where(RoleAssignment.role == "agency_editor")
+        ).all()
+        editors = {sid: load_principal(session, pid) for sid, pid in pairs}
+        ha_id = session.exec(select(Person.id).where(Person.email == "ha1@bench.example")).one()
+        ha = load_principal(session, ha_id)
+    events = 0
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for sid, editor in editors.items():
+            rt.db.run(lambda s, sid=sid, p=editor: submissions.fire_event(s, rt, p, sid, "submit"))
+            rt.db.run(lambda s, sid=sid: submissions.fire_event(s, rt, ha, sid, "reopen", comment="bổ sung"))
+            events += 2
+            rt.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    return events, time.perf_counter() - start
+
+
+def baseline_run(db: Database, rounds: int, now: datetime) -> tuple[int, float]:
+    """The same writes in hand-written SQL: no ORM, no workflow engine, no guards."""
+    engine = db.engine
+    lock = "" if db.is_sqlite else " FOR UPDATE"
+    with engine.connect() as conn:
+        campaign_id = conn.execute(sa.text("SELECT id FROM campaign WHERE code='bench'")).scalar_one()
+        subs = conn.execute(
+            sa.text(
+                "SELECT s.id, a.code FROM submission s JOIN agency a ON a.id = s.agency_id WHERE s.campaign_id=:c"
+            ),
+            {"c": campaign_id},
+        ).all()
+        ha = conn.execute(
+            sa.text("SELECT id, email, name FROM person WHERE email LIKE 'ha%@bench.example'")
+        ).all()
+    moves = [("submit", "draft", "self_scored"), ("reopen", "self_scored", "draft")]
+    events = 0
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for sid, code in subs:
+            for trigger, source, dest in moves:
+                with engine.begin() as conn:
+                    if db.is_sqlite:
+                        conn.exec_driver_sql("SELECT 1")  # the engine's BEGIN is deferred; keep it cheap
+                    state, version = conn.execute(
+                        sa.text(f"SELECT state, version FROM submission WHERE id=:id{lock}"), {"id": sid}
+                    ).one()
+                    assert state == source
+                    conn.execute(
+                        sa.text(
+                            "UPDATE submission SET state=:s, version=:v, state_changed_at=:t WHERE id=:id"
+                        ),
+                        {"s": dest, "v": version + 1, "t": now.replace(tzinfo=None), "id": sid},
+                    )
+                    head = conn.execute(
+                        sa.text(f"SELECT seq, hash FROM audit_head WHERE campaign_id=:c{lock}"),
+                        {"c": campaign_id},
+                    ).one()
+                    payload = json.dumps([campaign_id, head.seq + 1, code, trigger, source, dest, head.hash])
+                    digest = hashlib.sha256(payload.encode()).hexdigest()
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO audit_entry (campaign_id, seq, submission_id, at, action, trigger,"
+                            " from_state, to_state, data, prev_hash, hash)"
+                            " VALUES (:c, :seq, :sid, :at, 'transition', :tr, :f, :to, :d, :p, :h)"
+                        ),
+                        {
+                            "c": campaign_id,
+                            "seq": head.seq + 1,
+                            "sid": sid,
+                            "at": now.replace(tzinfo=None),
+                            "tr": trigger,
+                            "f": source,
+                            "to": dest,
+                            "d": json.dumps({"agency": code}),
+                            "p": head.hash,
+                            "h": digest,
+                        },
+                    )
+                    conn.execute(
+                        sa.text("UPDATE audit_head SET seq=:seq, hash=:h WHERE campaign_id=:c"),
+                        {"seq": head.seq + 1, "h": digest, "c": campaign_id},
+                    )
+                    if trigger == "submit":
+                        for person_id, email, name in ha:
+                            conn.execute(
+                                sa.text(
+                                    "INSERT INTO notification (key, campaign_id, submission_id, person_id,"
+                                    " recipient_email, recipient_name, language, kind, context, status, attempts,"
+                                    " next_attempt_at, late, created_at)"
+                                    " VALUES (:k, :c, :sid, :pid, :e, :n, 'vi', 'submitted', '{}', 'pending', 0,"
+                                    " :t, false, :t)"
+                                ),
+                                {
+                                    "k": f"raw:{uuid.uuid4()}",
+                                    "c": campaign_id,
+                                    "sid": sid,
+                                    "pid": person_id,
+                                    "e": email,
+                                    "n": name,
+                                    "t": now.replace(tzinfo=None),
+                                },
+                            )
+                events += 1
+    return events, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--agencies", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="parflow-bench-"))
+    results = []
+    try:
+        for label in ("service layer", "raw SQL baseline"):
+            # a fresh database for each run, so neither pays for the other's rows
+            if args.database_url:
+                url = args.database_url
+                schema = f"bench_{uuid.uuid4().hex[:8]}"
+                admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+                run_url = f"{url}?options=-csearch_path%3D{schema}"
+            else:
+                run_url = f"sqlite:///{work / (label.replace(' ', '-') + '.db')}"
+            rt = prepare(run_url, work / label.replace(" ", "-"), args.agencies)
+            if label == "service layer":
+                events, seconds = service_run(rt, args.rounds)
+            else:
+                events, seconds = baseline_run(rt.db, args.rounds, rt.clock.now())
+            rt.db.dispose()
+            if args.database_url:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+            results.append((label, events, seconds))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    backend = "PostgreSQL" if args.database_url else "SQLite (file, WAL)"
+    print(
+        f"backend: {backend}; {args.agencies} submissions × {args.rounds} rounds × 2 events, one transaction each"
+    )
+    print(f"{'run':<18} {'events':>8} {'seconds':>9} {'events/s':>10}")
+    for label, events, seconds in results:
+        print(f"{label:<18} {events:>8} {seconds:>9.2f} {events / seconds:>10.1f}")
+    service, baseline = results[0], results[1]
+    ratio = (baseline[1] / baseline[2]) / (service[1] / service[2])
+    print(f"overhead: the raw-SQL baseline is {ratio:.2f}× faster than the service layer")
+
+
+if __name__ == "__main__":
+    main()
