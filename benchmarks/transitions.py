@@ -8,6 +8,7 @@ Each event is its own transaction in both runs: lock the submission, check state
 a hash-chained audit row, update the chain head, queue one message per Home Affairs person.
 """
 
+# ruff: noqa: E402  (imports follow the sys.path fix below on purpose)
 from __future__ import annotations
 
 import sys
@@ -38,7 +39,7 @@ from parflow.services.runtime import Runtime
 from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade
-from parflow.store.models import Agency, Person, RoleAssignment, Submission
+from parflow.store.models import Person, RoleAssignment, Submission
 
 CAMPAIGN_YAML = """\
 code: bench
@@ -112,7 +113,8 @@ def baseline_run(db: Database, rounds: int, now: datetime) -> tuple[int, float]:
         campaign_id = conn.execute(sa.text("SELECT id FROM campaign WHERE code='bench'")).scalar_one()
         subs = conn.execute(
             sa.text(
-                "SELECT s.id, a.code FROM submission s JOIN agency a ON a.id = s.agency_id WHERE s.campaign_id=:c"
+                "SELECT s.id, a.code FROM submission s JOIN agency a ON a.id = s.agency_id"
+                " WHERE s.campaign_id=:c"
             ),
             {"c": campaign_id},
         ).all()
@@ -172,10 +174,10 @@ def baseline_run(db: Database, rounds: int, now: datetime) -> tuple[int, float]:
                             conn.execute(
                                 sa.text(
                                     "INSERT INTO notification (key, campaign_id, submission_id, person_id,"
-                                    " recipient_email, recipient_name, language, kind, context, status, attempts,"
-                                    " next_attempt_at, late, created_at)"
-                                    " VALUES (:k, :c, :sid, :pid, :e, :n, 'vi', 'submitted', '{}', 'pending', 0,"
-                                    " :t, false, :t)"
+                                    " recipient_email, recipient_name, language, kind, context, status,"
+                                    " attempts, next_attempt_at, late, created_at)"
+                                    " VALUES (:k, :c, :sid, :pid, :e, :n, 'vi', 'submitted', '{}', 'pending',"
+                                    " 0, :t, false, :t)"
                                 ),
                                 {
                                     "k": f"raw:{uuid.uuid4()}",
@@ -228,7 +230,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     backend = "PostgreSQL" if args.database_url else "SQLite (file, WAL)"
     print(
-        f"backend: {backend}; {args.agencies} submissions × {args.rounds} rounds × 2 events, one transaction each"
+        f"backend: {backend}; {args.agencies} submissions × {args.rounds} rounds × 2 events,"
+        " one transaction each"
     )
     print(f"{'run':<18} {'events':>8} {'seconds':>9} {'events/s':>10}")
     for label, events, seconds in results:
