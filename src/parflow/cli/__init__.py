@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parflow.cli import core  # noqa: F401  (registers the core commands)
+from parflow.cli import audit, core  # noqa: F401  (each module registers its commands)
 from parflow.cli.app import app
 
 

@@ -1,0 +1,30 @@
+"""`parflow audit verify CAMPAIGN`: walk the hash chain and report the first broken link."""
+
+from __future__ import annotations
+
+import typer
+
+from parflow.cli.app import _run, _runtime, app, fail
+
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def verify(campaign: str) -> None:
+    """Check every audit entry of a campaign against its hash chain; exit 1 at the first broken link."""
+    from parflow.services import audit
+    from parflow.services.campaigns import get_campaign
+
+    def action() -> None:
+        rt = _runtime()
+        with rt.db.read() as session:
+            report = audit.verify(session, get_campaign(session, campaign))
+        if not report.ok:
+            fail(
+                f"audit chain of {campaign} is broken at entry {report.broken_seq}: {report.reason} "
+                f"({report.checked} entries before it are intact)"
+            )
+        typer.echo(f"audit chain of {campaign}: {report.checked} entries intact, head {report.head_hash}")
+
+    _run(action)

@@ -1,0 +1,101 @@
+"""The audit trail is tamper-evident: an edit, a deletion or a reordering behind the application's
+back is found by `parflow audit verify`, which names the first broken link."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from parflow.services import audit, submissions
+from parflow.services.campaigns import get_campaign
+from parflow.services.runtime import Runtime
+from parflow.settings import PROJECT_ROOT
+from tests.lifecycle_helpers import principal, submission_id
+
+
+def some_history(rt: Runtime) -> None:
+    editor = principal(rt, "editor.a@mini.example")
+    ha = principal(rt, "ha@mini.example")
+    sid = submission_id(rt, "dept-a")
+    for actor, trigger, comment in [
+        (editor, "submit", None),
+        (ha, "reopen", "thiếu"),
+        (editor, "submit", "đã bổ sung"),
+    ]:
+        rt.db.run(
+            lambda s, a=actor, t=trigger, c=comment: submissions.fire_event(s, rt, a, sid, t, comment=c)
+        )
+
+
+def verify(rt: Runtime, code: str) -> audit.ChainReport:
+    with rt.db.read() as session:
+        return audit.verify(session, get_campaign(session, code))
+
+
+def tamper(rt: Runtime, sql: str) -> None:
+    with rt.db.engine.begin() as conn:
+        conn.execute(sa.text(sql))
+
+
+def test_intact_chain(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    report = verify(rt, mini)
+    assert report.ok and report.checked == 4
+
+
+def test_edited_comment_is_found(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    tamper(rt, "UPDATE audit_entry SET comment = 'không thiếu gì' WHERE seq = 3")
+    report = verify(rt, mini)
+    assert (report.broken_seq, report.reason) == (3, "its content was changed after it was written")
+    assert report.checked == 2
+
+
+def test_changed_state_is_found(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    tamper(rt, "UPDATE audit_entry SET to_state = 'approved' WHERE seq = 2")
+    assert verify(rt, mini).broken_seq == 2
+
+
+def test_deleted_row_is_found(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    tamper(rt, "DELETE FROM audit_entry WHERE seq = 2")
+    report = verify(rt, mini)
+    assert report.broken_seq == 2 and "missing" in (report.reason or "")
+
+
+def test_deleted_last_row_is_found(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    tamper(rt, "DELETE FROM audit_entry WHERE seq = 4")
+    report = verify(rt, mini)
+    assert report.broken_seq == 4 and "removed" in (report.reason or "")
+
+
+def test_rehashed_row_still_breaks_the_next_link(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    with rt.db.read() as session:
+        from sqlmodel import select
+
+        from parflow.store.models import AuditEntry
+
+        entry = session.exec(select(AuditEntry).where(AuditEntry.seq == 2)).one()
+        entry.comment = "sửa và tính lại hash"
+        forged = audit.entry_hash(entry, mini)
+    tamper(rt, f"UPDATE audit_entry SET comment = 'sửa và tính lại hash', hash = '{forged}' WHERE seq = 2")
+    report = verify(rt, mini)
+    assert report.broken_seq == 3 and "does not link" in (report.reason or "")
+
+
+def test_cli_reports_the_first_broken_link(rt: Runtime, mini: str) -> None:
+    some_history(rt)
+    env = {**os.environ, "PARFLOW_DATABASE_URL": rt.db.url, "PARFLOW_SECRET_KEY": "x" * 40}
+    command = [sys.executable, "-m", "parflow.cli", "audit", "verify", mini]
+    ok = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
+    assert ok.returncode == 0 and "4 entries intact" in ok.stdout
+    tamper(rt, "UPDATE audit_entry SET actor_role = 'home_affairs' WHERE seq = 2")
+    broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
+    assert broken.returncode == 1
+    assert "broken at entry 2" in broken.stderr
