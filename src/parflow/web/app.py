@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from parflow import __version__
@@ -13,6 +15,29 @@ from parflow.services.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
 from parflow.web.api import auth, campaigns, submissions
+from parflow.web.pages import auth as pages_auth
+from parflow.web.pages import home as pages_home
+from parflow.web.session import COOKIE, SessionCodec, write_cookie
+
+STATIC = Path(__file__).with_name("static")
+
+
+def install_sessions(app: FastAPI, rt: Runtime) -> None:
+    """Load the signed cookie session before each request; write it back when it changed."""
+    codec = SessionCodec(app.state.secret_key)
+    secure = rt.settings.base_url.startswith("https://")
+
+    @app.middleware("http")
+    async def cookie_session(request: Request, call_next):  # type: ignore[no-untyped-def]
+        request.state.session = codec.load(request.cookies.get(COOKIE), rt.clock.now())
+        request.state.session_dirty = False
+        response = await call_next(request)
+        if request.state.session_dirty:
+            data = request.state.session
+            if data:
+                data.setdefault("issued", int(rt.clock.now().timestamp()))
+            write_cookie(response, codec, data, secure)
+        return response
 
 
 class ConfigurationError(RuntimeError):
@@ -46,9 +71,13 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     app.state.secret_key = resolve_secret_key(rt)
     errors.install(app)
+    install_sessions(app, rt)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(campaigns.router)
     app.include_router(submissions.router)
+    app.include_router(pages_auth.router)
+    app.include_router(pages_home.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

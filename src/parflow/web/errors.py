@@ -1,4 +1,5 @@
-"""Every error leaves as JSON `{"detail": <sentence>, "code": <word>, ...}` in the caller's language."""
+"""Every error leaves in the caller's language: JSON `{"detail": <sentence>, "code": <word>, ...}`
+for the API, an error page for the HTML pages."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parflow.domain.errors import Invalid, ParflowError, Unmet
@@ -15,8 +16,21 @@ from parflow.i18n import language_from_header, t
 
 log = logging.getLogger("parflow.web")
 
+JSON_PREFIXES = ("/api/", "/openapi.json", "/healthz", "/metrics", "/docs", "/redoc")
+HTTP_KEYS = {404: "route.not_found", 405: "method.not_allowed", 401: "auth.required", 403: "auth.forbidden"}
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden"}
+
+
+def wants_html(request: Request) -> bool:
+    """Pages answer errors with a page; the API (and its documentation) with JSON."""
+    return not request.url.path.startswith(JSON_PREFIXES)
+
 
 def request_language(request: Request) -> str:
+    if wants_html(request):
+        from parflow.web.templating import page_language
+
+        return page_language(request)
     return (
         language_from_header(request.headers.get("accept-language"))
         or getattr(request.state, "language", None)
@@ -39,53 +53,65 @@ def error_body(exc: ParflowError, lang: str) -> dict[str, Any]:
     return body
 
 
+def html_error(request: Request, status: int, message: str, problems: list[str] | None = None) -> Response:
+    from parflow.web.templating import page_language, render
+
+    lang = page_language(request)
+    title = {404: "web.not_found_title", 403: "web.forbidden_title"}.get(status, "web.error_title")
+    context = {"heading": t(title, lang), "message": message, "problems": problems or []}
+    return render(request, "pages/error.html", context, status_code=status)
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or "body"
 
 
 def install(app: FastAPI) -> None:
+    from parflow.web.pages.deps import SignInRequired
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
     @app.exception_handler(ParflowError)
-    async def parflow_error(request: Request, exc: ParflowError) -> JSONResponse:
+    async def parflow_error(request: Request, exc: ParflowError) -> Response:
+        lang = request_language(request)
+        body = error_body(exc, lang)
+        if wants_html(request):
+            problems = [e["message"] for e in body.get("errors", [])]
+            return html_error(request, exc.status, t(exc.key, lang, **exc.params), problems)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(
-            error_body(exc, request_language(request)), status_code=exc.status, headers=headers
-        )
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         lang = request_language(request)
-        errors = [
-            {
-                "code": "invalid",
-                "field": _field_name(tuple(e["loc"])),
-                "message": f"{_field_name(tuple(e['loc']))}: {e['msg']}",
-            }
-            for e in exc.errors()
-        ]
+        errors = []
+        for e in exc.errors():
+            name = _field_name(tuple(e["loc"]))
+            errors.append({"code": "invalid", "field": name, "message": f"{name}: {e['msg']}"})
+        if wants_html(request):
+            return html_error(request, 422, t("input.invalid", lang), [e["message"] for e in errors])
         detail = t("input.invalid", lang) + " " + " ".join(e["message"] for e in errors)
         return JSONResponse({"detail": detail, "code": "invalid", "errors": errors}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         lang = request_language(request)
-        key = {
-            404: "route.not_found",
-            405: "method.not_allowed",
-            401: "auth.required",
-            403: "auth.forbidden",
-        }.get(exc.status_code)
+        key = HTTP_KEYS.get(exc.status_code)
         detail = t(key, lang) if key else str(exc.detail)
-        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden"}.get(
-            exc.status_code, "error"
-        )
+        if wants_html(request):
+            return html_error(request, exc.status_code, detail)
+        code = HTTP_CODES.get(exc.status_code, "error")
         return JSONResponse(
             {"detail": detail, "code": code}, status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"detail": t("error.internal", request_language(request)), "code": "internal"}, status_code=500
-        )
+        message = t("error.internal", request_language(request))
+        if wants_html(request):
+            return html_error(request, 500, message)
+        return JSONResponse({"detail": message, "code": "internal"}, status_code=500)

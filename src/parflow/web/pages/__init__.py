@@ -1,0 +1,1 @@
+"""HTML pages: server-rendered, Vietnamese first, one screen per role."""

@@ -1,0 +1,54 @@
+"""Who is looking at a page, and the CSRF check every form post goes through."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Form, Request
+
+from parflow.domain.errors import ParflowError
+from parflow.services.access import Principal, load_principal
+from parflow.web.deps import RuntimeDep
+from parflow.web.session import csrf_ok
+
+
+class SignInRequired(Exception):
+    """Raised by pages that need a signed-in user; answered with a redirect to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class CsrfRejected(ParflowError):
+    status = 403
+    code = "csrf"
+
+
+def page_user(request: Request, rt: RuntimeDep) -> Principal | None:
+    person_id = request.state.session.get("pid")
+    if not isinstance(person_id, int):
+        return None
+    with rt.db.read() as session:
+        principal = load_principal(session, person_id)
+    if principal is not None:
+        request.state.page_user = principal
+        request.state.language = principal.language
+    return principal
+
+
+def require_user(request: Request, user: Annotated[Principal | None, Depends(page_user)]) -> Principal:
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(quote(target, safe="/?=&"))
+    return user
+
+
+def check_csrf(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> None:
+    if not csrf_ok(request, csrf_token):
+        raise CsrfRejected("web.csrf_rejected")
+
+
+PageUser = Annotated[Principal | None, Depends(page_user)]
+SignedIn = Annotated[Principal, Depends(require_user)]
+CsrfChecked = Depends(check_csrf)

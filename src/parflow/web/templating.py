@@ -1,0 +1,64 @@
+"""Server-rendered pages: one jinja2 environment with autoescaping, filters and bilingual text.
+
+Templates write both languages side by side with `tr("tiếng Việt", "English")`; the reader's
+language picks one. Dates are dd/mm/yyyy, scores use a decimal comma in Vietnamese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.responses import HTMLResponse
+
+from parflow.i18n import format_date, format_instant, format_score, t
+from parflow.web.pages.nav import nav_items
+from parflow.web.session import csrf_token, session
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "xml", "svg"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.filters["ddmmyyyy"] = lambda d: format_date(d) if d else "—"
+environment.filters["instant"] = lambda d, tz="Asia/Ho_Chi_Minh": format_instant(d, tz) if d else "—"
+templates = Jinja2Templates(env=environment)
+
+
+def page_language(request: Request) -> str:
+    return getattr(request.state, "language", None) or session(request).get("lang") or "vi"
+
+
+def render(
+    request: Request, name: str, context: Mapping[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    lang = page_language(request)
+    base: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "tr": lambda vi, en: en if lang == "en" else vi,
+        "t": lambda key, **params: t(key, lang, **params),
+        "score": lambda value: format_score(value, lang),
+        "label": lambda pair: _label(pair, lang),
+        "csrf_token": csrf_token(request),
+        "user": getattr(request.state, "page_user", None),
+        "demo_mode": request.app.state.runtime.settings.demo_mode,
+        "nav_items": nav_items(getattr(request.state, "page_user", None), request.url.path),
+    }
+    base.update(context or {})
+    return templates.TemplateResponse(request, name, base, status_code=status_code)
+
+
+def _label(pair: Any, lang: str) -> str:
+    """A {vi, en} mapping or a bilingual label object, in the reader's language."""
+    if isinstance(pair, dict):
+        return str(pair.get(lang) or pair.get("vi") or "")
+    return str(pair.get(lang))
