@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str | None = None
+    secret_key: str | None = Field(default=None, repr=False)
     # True only inside `parflow demo` and tests: allows a generated secret key.
     demo_mode: bool = False
 

@@ -17,6 +17,7 @@ from parflow.web import errors
 from parflow.web.api import auth, campaigns, submissions
 from parflow.web.pages import auth as pages_auth
 from parflow.web.pages import home as pages_home
+from parflow.web.security import install_security
 from parflow.web.session import COOKIE, SessionCodec, write_cookie
 
 STATIC = Path(__file__).with_name("static")
@@ -72,6 +73,9 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.secret_key = resolve_secret_key(rt)
     errors.install(app)
     install_sessions(app, rt)
+    install_security(
+        app, https=rt.settings.base_url.startswith("https://"), max_body_bytes=rt.settings.request_max_bytes
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(campaigns.router)
