@@ -117,6 +117,7 @@ def load_plans(
     agency_ids: Iterable[int] | None = None,
     *,
     all_agencies: bool = False,
+    with_people: bool = True,
 ) -> dict[int, CampaignPlan]:
     """Plans for `campaigns`; people of agency roles for `agency_ids` (or every agency)."""
     by_id = {c.id: c for c in campaigns if c.id is not None}
@@ -147,7 +148,7 @@ def load_plans(
         role_query = role_query.where(
             col(RoleAssignment.agency_id).is_(None) | col(RoleAssignment.agency_id).in_(wanted or [-1])
         )
-    for person, assignment in session.exec(role_query):
+    for person, assignment in session.exec(role_query) if with_people else ():
         people[assignment.campaign_id].add(person, assignment)
     plans = {}
     for cid, campaign in by_id.items():

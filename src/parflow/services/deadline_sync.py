@@ -26,6 +26,7 @@ from parflow.services.runtime import Runtime
 from parflow.store.models import Agency, Campaign, Notification, Submission
 
 DEADLINE_KINDS = ("reminder", "escalation")
+_PLANS = "parflow.deadline_plans"  # per-transaction cache in Session.info
 CANCELLED = "cancelled"
 
 
@@ -35,14 +36,21 @@ def refresh(
     campaign: Campaign,
     submissions: Sequence[Submission] | None = None,
     *,
-    plan: CampaignPlan | None = None,
+    dates_changed: bool = True,
 ) -> None:
-    """Recompute `next_due_at` of the campaign and of `submissions` (default: all of it)."""
+    """Recompute `next_due_at` of the campaign and of `submissions` (default: all of it).
+
+    `dates_changed=False` (a state change only) lets the transaction reuse the calendar and dates
+    it already loaded; anything that changes dates, extensions or the calendar passes True.
+    """
     now = rt.clock.now()
     if submissions is None:
         submissions = list(session.exec(select(Submission).where(Submission.campaign_id == campaign.id)))
+    cache: dict[int, CampaignPlan] = session.info.setdefault(_PLANS, {})
+    plan = None if dates_changed else cache.get(campaign.id or 0)
     if plan is None:
-        plan = load_plans(session, rt, [campaign], [s.agency_id for s in submissions])[campaign.id or 0]
+        plan = load_plans(session, rt, [campaign], [], with_people=False)[campaign.id or 0]
+        cache[campaign.id or 0] = plan
     for submission in submissions:
         nxt = next_due(plan, submission, now)
         if nxt != submission.next_due_at:
@@ -91,8 +99,8 @@ def cancel_stale(
     rows = list(session.exec(query))
     if not rows:
         return 0
-    plan = load_plans(session, rt, [campaign], [], all_agencies=False)[campaign.id or 0]
-    definition = plan.definition
+    definition = rt.workflows.definition(campaign.workflow_name)
+    own_agency = session.get(Agency, submission.agency_id) if submission is not None else None
     state: CampaignState | None = None
     by_id: dict[int, Submission] = {}
     cancelled = 0
@@ -111,10 +119,8 @@ def cancel_stale(
             still = submission_pending(definition, view_of(sub), party, milestone)
         elif scope == "submission":
             codes = {a.get("code") for a in (row.context or {}).get("agencies", [])}
-            if submission is not None:
-                agency = session.get(Agency, submission.agency_id)
-                if agency is None or agency.code not in codes:
-                    continue
+            if own_agency is not None and own_agency.code not in codes:
+                continue
             subs = session.exec(
                 select(Submission)
                 .join(Agency, col(Agency.id) == col(Submission.agency_id))
@@ -122,7 +128,9 @@ def cancel_stale(
             ).all()
             still = any(submission_pending(definition, view_of(s), party, milestone) for s in subs)
         else:
-            state = state or CampaignState(session, plan)
+            if state is None:
+                plan = load_plans(session, rt, [campaign], [])[campaign.id or 0]
+                state = CampaignState(session, plan)
             owed = state.pending(party, milestone)
             if row.kind == "reminder":
                 still = (row.person_id if scope == "person" else None) in owed
@@ -168,7 +176,7 @@ def cancel_for_date(session: Session, submission: Submission, milestone: str, du
 def after_transition(session: Session, rt: Runtime, campaign: Campaign, submission: Submission) -> None:
     """Call in the transaction of every state change: cancel what no longer applies, re-plan."""
     cancel_stale(session, rt, campaign, submission)
-    refresh(session, rt, campaign, [submission])
+    refresh(session, rt, campaign, [submission], dates_changed=False)
 
 
 def after_work_change(session: Session, rt: Runtime, campaign: Campaign) -> None:

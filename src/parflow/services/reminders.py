@@ -160,11 +160,24 @@ def responsible_for(
     return holders[0][0] if holders else None
 
 
-def _escalation_reason(plan: CampaignPlan, step: Step, who: str, now: datetime) -> dict[str, str]:
+def _escalation_reason(
+    plan: CampaignPlan, step: Step, who: str, now: datetime, agency: Agency | None = None
+) -> dict[str, str]:
     today = plan.calendar.local_date(now)
     days = plan.calendar.working_days_between(step.due, today)
     label = plan.definition.milestones[step.milestone].label
-    return _bilingual("deadline.reason.escalation", responsible=who, milestone=label, due=step.due, days=days)
+    if agency is None:
+        return _bilingual(
+            "deadline.reason.escalation_person", responsible=who, milestone=label, due=step.due, days=days
+        )
+    return _bilingual(
+        "deadline.reason.escalation",
+        agency=_agency_label(agency),
+        responsible=who,
+        milestone=label,
+        due=step.due,
+        days=days,
+    )
 
 
 # --- submissions -----------------------------------------------------------------------------------
@@ -247,7 +260,7 @@ def _submission_messages(
         "submission_id": submission.id,
         "action_path": submission_path(submission),
         "responsible": who,
-        "reason": _escalation_reason(plan, step, agency.name, now),
+        "reason": _escalation_reason(plan, step, str(who.get("name")), now, agency),
     }
     for person, _role in plan.people.holders(step.to, agency.id):
         key = f"escalation:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"

@@ -41,6 +41,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The campaign has not reached “{milestone}” yet.",
     ),
     "deadline.reason.escalation": (
+        "{agency} chưa hoàn thành “{milestone}” (hạn {due}), đã quá hạn {days} ngày làm việc; "
+        "người phụ trách: {responsible}.",
+        "{agency} has not completed “{milestone}” (due {due}); {days} working days overdue. "
+        "Responsible: {responsible}.",
+    ),
+    "deadline.reason.escalation_person": (
         "{responsible} chưa hoàn thành “{milestone}” (hạn {due}), đã quá hạn {days} ngày làm việc.",
         "{responsible} has not completed “{milestone}” (due {due}); {days} working days overdue.",
     ),
