@@ -243,9 +243,14 @@ def demo(
         report, accounts, password = demo_module.prepare(rt, example)
         _print_accounts(accounts, password, base_url, report.campaign_code, clock.now())
         server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+        # the scheduler runs in-process (its own thread and event loop), never inside web workers
+        from parflow.scheduler.runner import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(rt).start()
         try:
             server.run()
         finally:
+            scheduler.stop()
             demo_module.DemoClockFile(data_dir).save(clock.now())
             typer.echo("parflow demo stopped; run it again to continue where you left off.")
 
