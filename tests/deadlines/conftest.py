@@ -30,7 +30,9 @@ def outbox(rt: Runtime, kind: str | None = None) -> list[Notification]:
 def submission_of(rt: Runtime, code: str) -> Submission:
     with rt.db.read() as session:
         return session.exec(
-            select(Submission).join(Agency, col(Agency.id) == col(Submission.agency_id)).where(Agency.code == code)
+            select(Submission)
+            .join(Agency, col(Agency.id) == col(Submission.agency_id))
+            .where(Agency.code == code)
         ).one()
 
 

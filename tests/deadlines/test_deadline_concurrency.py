@@ -38,7 +38,7 @@ def test_two_processes_tick_concurrently(rt, campaign, tmp_path: Path) -> None:
     ]
     barrier.touch()
     results = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, results, strict=True):
+    for p, (_out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
     queued = [int(out.strip().splitlines()[-1]) for out, _err in results]
     rows: list[Notification] = outbox(rt)

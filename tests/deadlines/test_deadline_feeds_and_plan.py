@@ -33,7 +33,12 @@ def events(body: bytes) -> dict[str, date]:
 def test_calendar_feeds(rt, campaign, client, login, at) -> None:
     at("2022-01-10 09:00")
     home = login("cchc.nhung@snv.haiphong.example")
-    body = {"agency": "sxd", "milestone": "self_assessment_due", "new_date": "2022-01-21", "reason": "dịch bệnh"}
+    body = {
+        "agency": "sxd",
+        "milestone": "self_assessment_due",
+        "new_date": "2022-01-21",
+        "reason": "dịch bệnh",
+    }
     assert client.post(f"/api/v1/campaigns/{campaign}/extensions", json=body, headers=home).status_code == 201
 
     response = client.get(f"/api/v1/campaigns/{campaign}/calendar.ics", headers=home)
@@ -85,7 +90,10 @@ def test_moving_publication_moves_the_plan(rt, campaign, client, login, at) -> N
     notes = outbox(rt, "milestone_moved")
     assert notes and all(n.context["reason"] == "Lịch họp UBND thay đổi" for n in notes)
     assert "cchc.nhung@snv.haiphong.example" not in {n.recipient_email for n in notes}  # the mover
-    assert any(n.context["milestone"]["key"] == "appraisal_due" and n.context["new_date"] == "2022-03-07" for n in notes)
+    assert any(
+        n.context["milestone"]["key"] == "appraisal_due" and n.context["new_date"] == "2022-03-07"
+        for n in notes
+    )
 
     bad = client.put(url, json={"due_date": "2022-01-01", "reason": "x"}, headers=home)
     assert bad.status_code == 422  # would put publication before self-assessment

@@ -59,13 +59,22 @@ def test_end_of_day_is_the_deadline() -> None:
     assert c.end_of_day(due) < local("2022-01-15 00:00") <= c.end_of_day(due) + timedelta(microseconds=1)
 
 
-REMINDER = Rule("self_assessment_due", "reminder", "agency_in_draft", ("agency_editor",), (5, 2, 1, 0), local("2022-01-01 08:00").timetz())
+REMINDER = Rule(
+    "self_assessment_due",
+    "reminder",
+    "agency_in_draft",
+    ("agency_editor",),
+    (5, 2, 1, 0),
+    local("2022-01-01 08:00").timetz(),
+)
 RUNGS = (
     EscalationRung(1, False, ("agency_head",), local("2022-01-01 08:00").timetz()),
     EscalationRung(3, False, ("home_affairs",), local("2022-01-01 08:00").timetz()),
     EscalationRung(7, False, ("city_leader",), local("2022-01-01 08:00").timetz()),
 )
-ESCALATION = Rule("self_assessment_due", "escalation", "agency_in_draft", ("agency_head",), (1, 3, 7), RUNGS[0].at)
+ESCALATION = Rule(
+    "self_assessment_due", "escalation", "agency_in_draft", ("agency_head",), (1, 3, 7), RUNGS[0].at
+)
 
 
 def test_steps_are_working_days_around_the_due_date() -> None:

@@ -34,15 +34,23 @@ def test_simulated_season_chases_only_the_late(rt, campaign) -> None:
     assert snapshot(rt) == before  # nothing reached the real database
 
     deadline = [m for m in result.messages if m.kind in ("reminder", "escalation")]
-    escalated = {m.agency for m in deadline if m.kind == "escalation" and m.milestone == "self_assessment_due"}
+    escalated = {
+        m.agency for m in deadline if m.kind == "escalation" and m.milestone == "self_assessment_due"
+    }
     assert escalated == LATE
     reminded = {m.agency for m in deadline if m.kind == "reminder" and m.milestone == "self_assessment_due"}
     assert reminded == LATE | {"sxd", "sgddt"}  # the punctual ones hear nothing
     ladder = sorted(
-        (m.day, m.recipient_email) for m in deadline if m.kind == "escalation" and m.agency == "h-bach-long-vi"
-        and m.milestone == "self_assessment_due"
+        (m.day, m.recipient_email)
+        for m in deadline
+        if m.kind == "escalation" and m.agency == "h-bach-long-vi" and m.milestone == "self_assessment_due"
     )
-    assert [d for d, _ in ladder] == [date(2022, 1, 17), date(2022, 1, 19), date(2022, 1, 19), date(2022, 1, 25)]
+    assert [d for d, _ in ladder] == [
+        date(2022, 1, 17),
+        date(2022, 1, 19),
+        date(2022, 1, 19),
+        date(2022, 1, 25),
+    ]
     assert ladder[-1][1] == "pho-chu-tich.vinh@haiphong.example"
     assert all(not m.late for m in deadline)
     published = [a for a in result.actions if a[2] == "publish"]
@@ -60,7 +68,10 @@ def test_simulate_cli_json_and_bad_input(rt, campaign, monkeypatch, tmp_path) ->
     assert data["from"] == "2022-01-10" and data["notifications"]
     first = data["notifications"][0]
     assert {"date", "recipient", "rule", "reason", "kind"} <= set(first)
-    assert runner.invoke(app, ["simulate", campaign, "--from", "2022-02-01", "--to", "2022-01-01"]).exit_code == 1
+    assert (
+        runner.invoke(app, ["simulate", campaign, "--from", "2022-02-01", "--to", "2022-01-01"]).exit_code
+        == 1
+    )
     broken = tmp_path / "b.yaml"
     broken.write_text("submit:\n  default: someday\n")
     bad = runner.invoke(app, ["simulate", campaign, "--behaviour", str(broken)])

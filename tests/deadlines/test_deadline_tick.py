@@ -91,12 +91,20 @@ def test_catch_up_after_a_two_day_outage(rt, early) -> None:
 def test_extension_moves_one_agency_only(rt, campaign, client, login, at) -> None:
     at("2022-01-10 09:00")
     home = login("cchc.nhung@snv.haiphong.example")
-    body = {"agency": "sxd", "milestone": SELF, "new_date": "2022-01-21", "reason": "Thiếu cán bộ do dịch COVID-19"}
+    body = {
+        "agency": "sxd",
+        "milestone": SELF,
+        "new_date": "2022-01-21",
+        "reason": "Thiếu cán bộ do dịch COVID-19",
+    }
     response = client.post(f"/api/v1/campaigns/{campaign}/extensions", json=body, headers=home)
     assert response.status_code == 201, response.text
     assert response.json()["old_date"] == "2022-01-14"
     granted = outbox(rt, "extension_granted")
-    assert {g.recipient_email for g in granted} == {"dau-moi.sxd@haiphong.example", "lanh-dao.sxd@haiphong.example"}
+    assert {g.recipient_email for g in granted} == {
+        "dau-moi.sxd@haiphong.example",
+        "lanh-dao.sxd@haiphong.example",
+    }
     ctx = granted[0].context
     assert (ctx["old_date"], ctx["new_date"], ctx["milestone"]["key"]) == ("2022-01-14", "2022-01-21", SELF)
     assert ctx["granted_by"] == "Đào Thị Hồng Nhung" and ctx["agency"]["code"] == "sxd"
@@ -138,7 +146,7 @@ def test_extension_refusals(rt, campaign, client, login, at) -> None:
         assert response.status_code == 422, change
         assert field in {e["field"] for e in response.json()["errors"]}, response.json()
     assert client.post(url, json={**good, "new_date": "14/01/2022"}, headers=home).status_code == 422
-    assert client.post(f"/api/v1/campaigns/nope/extensions", json=good, headers=home).status_code == 404
+    assert client.post("/api/v1/campaigns/nope/extensions", json=good, headers=home).status_code == 404
     assert outbox(rt) == []
 
 
