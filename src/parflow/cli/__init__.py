@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from parflow.cli import audit, core  # noqa: F401  (each module registers its commands)
+from parflow.cli import (  # noqa: F401  (each module registers its commands)
+    audit,
+    core,
+    deadlines,
+)
 from parflow.cli.app import app
 
 

@@ -65,8 +65,11 @@ def campaign_load(
 def status(
     campaign: str,
     format: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+    now: Annotated[
+        str | None, typer.Option("--now", help="as if the time were this (ISO 8601; local time if no offset)")
+    ] = None,
 ) -> None:
-    """Every agency's state, next deadline and overdue flag."""
+    """Every agency's state, next deadline, overdue flag and publication risk."""
     from parflow.services.status import campaign_status
 
     if format not in ("table", "json", "csv"):
@@ -74,6 +77,13 @@ def status(
 
     def action() -> None:
         rt = _runtime()
+        if now is not None:
+            from parflow.clock import FixedClock, parse_instant
+
+            try:
+                rt.clock = FixedClock(parse_instant(now, rt.settings.timezone))
+            except ValueError:
+                fail(f"--now: '{now}' is not an ISO 8601 date or date-time (e.g. 2022-01-17T09:00)")
         with rt.db.read() as session:
             rows = campaign_status(session, rt, campaign)
         if format == "json":
@@ -95,7 +105,17 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     table = Table(show_lines=False)
-    for heading in ("agency", "group", "state", "next milestone", "due", "working days left", "overdue"):
+    headings = (
+        "agency",
+        "group",
+        "state",
+        "next milestone",
+        "due",
+        "working days left",
+        "overdue",
+        "at risk",
+    )
+    for heading in headings:
         table.add_column(heading)
     for r in rows:
         table.add_row(
@@ -106,6 +126,7 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
             r.due_date.strftime("%d/%m/%Y") if r.due_date else "—",
             "" if r.working_days_left is None else str(r.working_days_left),
             "OVERDUE" if r.overdue else "",
+            "publication at risk" if r.publication_at_risk else "",
         )
     Console().print(table)
 
@@ -222,11 +243,16 @@ def demo(
         report, accounts, password = demo_module.prepare(rt, example)
         _print_accounts(accounts, password, base_url, report.campaign_code, clock.now())
         server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+        # the scheduler runs in-process (its own thread and event loop), never inside web workers
+        from parflow.scheduler.runner import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(rt).start()
         try:
             server.run()
         except KeyboardInterrupt:
             pass  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal way out
         finally:
+            scheduler.stop()
             demo_module.DemoClockFile(data_dir).save(clock.now())
             typer.echo("parflow demo stopped; run it again to continue where you left off.")
 

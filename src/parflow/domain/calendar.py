@@ -17,8 +17,13 @@ import holidays
 
 
 @lru_cache(maxsize=64)
+def _holiday_names(country: str, year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays(country, years=year))
+
+
+@lru_cache(maxsize=64)
 def _national_holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year))
+    return frozenset(_holiday_names(country, year))
 
 
 class WorkingCalendar:
@@ -37,8 +42,7 @@ class WorkingCalendar:
         self.extra_working_days = frozenset(extra_working_days)
 
     def holiday_name(self, day: date) -> str | None:
-        names = holidays.country_holidays(self.country, years=day.year)
-        return names.get(day)
+        return _holiday_names(self.country, day.year).get(day)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_working_days:
@@ -65,6 +69,16 @@ class WorkingCalendar:
             if self.is_working_day(current):
                 remaining -= 1
         return current
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        return self.add_working_days(day, 0)
+
+    def previous_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the last working day before it."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""

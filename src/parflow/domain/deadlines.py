@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.workflow import WorkflowDefinition
@@ -18,7 +19,8 @@ class Deadline:
     overdue: bool
 
 
-def _reachable(definition: WorkflowDefinition, state: str) -> set[str]:
+@lru_cache(maxsize=256)
+def _reachable(definition: WorkflowDefinition, state: str) -> frozenset[str]:
     seen = {state}
     queue = deque([state])
     while queue:
@@ -26,7 +28,19 @@ def _reachable(definition: WorkflowDefinition, state: str) -> set[str]:
             if t.dest not in seen:
                 seen.add(t.dest)
                 queue.append(t.dest)
-    return seen
+    return frozenset(seen)
+
+
+def open_milestones(
+    definition: WorkflowDefinition, state: str, answered: set[str] | frozenset[str]
+) -> list[str]:
+    """Milestones, in the workflow's order, that are neither answered nor out of reach."""
+    reachable = _reachable(definition, state)
+    return [
+        key
+        for key in definition.milestones
+        if key not in answered and any(t.source in reachable for t in definition.answering(key))
+    ]
 
 
 def next_milestone(definition: WorkflowDefinition, state: str, answered: set[str]) -> str | None:
@@ -36,13 +50,8 @@ def next_milestone(definition: WorkflowDefinition, state: str, answered: set[str
     it stays under appraisal). A milestone is out of reach when no transition answering it can
     still fire from the current state.
     """
-    reachable = _reachable(definition, state)
-    for key in definition.milestones:
-        if key in answered:
-            continue
-        if any(t.source in reachable for t in definition.answering(key)):
-            return key
-    return None
+    remaining = open_milestones(definition, state, answered)
+    return remaining[0] if remaining else None
 
 
 def deadline_for(

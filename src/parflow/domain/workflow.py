@@ -60,13 +60,18 @@ class TransitionSpec(BaseModel):
     notify: tuple[NotifySpec, ...] = ()
 
 
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
 class ReminderSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     # working days before the due date; 0 means on the due day itself
     days_before: tuple[Annotated[int, Field(ge=0, le=60)], ...] = (5, 2, 1, 0)
     to: Annotated[tuple[Name, ...], BeforeValidator(_as_list)] = Field(min_length=1)
     # local time of day at which a reminder of that day goes out
-    at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    at: ClockTime = "08:00"
+    # who is reminded, when not the milestone's own pending party (e.g. dispute owners)
+    pending: Name | None = None
 
 
 class EscalationSpec(BaseModel):
@@ -74,6 +79,14 @@ class EscalationSpec(BaseModel):
     after: Annotated[int, Field(ge=1, le=120)]
     to: Annotated[tuple[Name, ...], BeforeValidator(_as_list)] = Field(min_length=1)
     calendar_days: bool = False
+    # local time of day at which the step goes out
+    at: ClockTime = "08:00"
+    # whose miss is escalated, when not the milestone's own pending party
+    pending: Name | None = None
+
+
+def _as_rule_list(value: object) -> object:
+    return [value] if isinstance(value, dict) else value
 
 
 class MilestoneSpec(BaseModel):
@@ -81,8 +94,12 @@ class MilestoneSpec(BaseModel):
     label: Label
     # who still owes work for this milestone: a name from the pending-party registry
     pending: Name | None = None
-    reminders: ReminderSpec | None = None
+    # one reminder rule, or several (each may name its own pending party)
+    reminders: Annotated[tuple[ReminderSpec, ...], BeforeValidator(_as_rule_list)] = ()
     escalations: tuple[EscalationSpec, ...] = ()
+    # the least number of working days the step ending at this milestone needs, counted from the
+    # milestone before it: `parflow status` flags agencies that can no longer make publication
+    min_working_days: Annotated[int, Field(ge=0, le=250)] = 0
 
 
 class WorkflowSpec(BaseModel):
@@ -258,10 +275,20 @@ def _check(
         loc = ("milestones", key)
         if milestone.pending is not None and milestone.pending not in pending_names:
             problem((*loc, "pending"), f"unknown pending party '{milestone.pending}'")
-        if milestone.reminders is not None:
-            check_roles((*loc, "reminders", "to"), milestone.reminders.to)
-        for j, step in enumerate(milestone.escalations):
-            check_roles((*loc, "escalations", j, "to"), step.to)
+        rules = [("reminders", j, r) for j, r in enumerate(milestone.reminders)]
+        rules += [("escalations", j, e) for j, e in enumerate(milestone.escalations)]
+        seen_rules: set[tuple[str, str | None, int | str]] = set()
+        for section, j, rule in rules:
+            rloc: tuple[str | int, ...] = (*loc, section, j)
+            check_roles((*rloc, "to"), rule.to)
+            if rule.pending is not None and rule.pending not in pending_names:
+                problem((*rloc, "pending"), f"unknown pending party '{rule.pending}'")
+            party = rule.pending or milestone.pending
+            ident = (section, party, rule.after if isinstance(rule, EscalationSpec) else "r")
+            if ident in seen_rules:
+                what = "reminder rule" if section == "reminders" else f"escalation after {ident[2]}"
+                problem(rloc, f"a second {what} for pending party '{party}': merge them into one")
+            seen_rules.add(ident)
         if not any(t.milestone == key for t in spec.transitions):
             problem(loc, f"milestone '{key}' is answered by no transition")
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlmodel import Session, col, delete, func, select
 
 from parflow.domain.errors import Conflict, NotFound
-from parflow.services import audit
+from parflow.services import audit, milestones
+from parflow.services.calendars import milestone_dates
 from parflow.services.campaign_input import CampaignInput
 from parflow.services.runtime import Runtime
 from parflow.store.models import (
@@ -75,6 +76,7 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     session.flush()
     assert campaign.id is not None
 
+    dates_before = milestone_dates(session, campaign) if not report.created else {}
     _apply_calendar(session, campaign, data)
     report.changes += _apply_milestones(session, campaign, data)
     set_ids = _apply_criteria(session, campaign, data, report)
@@ -92,6 +94,8 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
         data={"digest": data.digest, "source": data.source, "changes": report.changes[:50]},
     )
     session.flush()
+    # moved milestones are logged and announced; every deadline is re-planned
+    milestones.after_load(session, rt, campaign, dates_before)
     return report
 
 

@@ -7,8 +7,11 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from parflow.domain.calendar import WorkingCalendar
+from parflow.domain.reminders import SubmissionView, remaining_working_days
+from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.campaigns import get_campaign
-from parflow.services.deadlines import CampaignDeadlines
+from parflow.services.deadlines import CampaignDeadlines, answered_milestones
 from parflow.services.runtime import Runtime
 from parflow.store.models import Agency, Submission
 
@@ -25,6 +28,8 @@ class StatusRow:
     working_days_left: int | None
     overdue: bool
     extended: bool
+    # the remaining steps, at the plan's minimum durations, no longer fit before publication
+    publication_at_risk: bool = False
 
     def as_dict(self) -> dict[str, object]:
         row = asdict(self)
@@ -32,11 +37,32 @@ class StatusRow:
         return row
 
 
+def publication_at_risk(
+    definition: WorkflowDefinition,
+    submission: Submission,
+    dates: dict[str, date],
+    calendar: WorkingCalendar,
+    today: date,
+    dispute_window_days: int,
+) -> bool:
+    """Whether the submission's remaining steps, each at the workflow's `min_working_days`,
+    can no longer be done before publication (the workflow's last milestone)."""
+    if not definition.milestones or submission.state in definition.final or submission.excluded_reason:
+        return False
+    publication = dates.get(list(definition.milestones)[-1])
+    if publication is None:
+        return False
+    view = SubmissionView(submission.state, frozenset(answered_milestones(submission)))
+    needed = remaining_working_days(definition, view, dispute_window_days)
+    return needed > calendar.working_days_between(today, publication)
+
+
 def campaign_status(session: Session, rt: Runtime, code: str) -> list[StatusRow]:
     campaign = get_campaign(session, code)
     definition = rt.workflows.definition(campaign.workflow_name)
     deadlines = CampaignDeadlines(session, campaign)
     now = rt.clock.now()
+    today = deadlines.calendar.local_date(now)
     rows = session.exec(
         select(Submission, Agency)
         .join(Agency, col(Agency.id) == col(Submission.agency_id))
@@ -59,6 +85,9 @@ def campaign_status(session: Session, rt: Runtime, code: str) -> list[StatusRow]
                 working_days_left=nxt.working_days_left if nxt else None,
                 overdue=bool(nxt and nxt.overdue),
                 extended=bool(nxt and nxt.milestone in d.extended),
+                publication_at_risk=publication_at_risk(
+                    definition, submission, d.dates, deadlines.calendar, today, campaign.dispute_window_days
+                ),
             )
         )
     return result

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound, StaleVersion
 from parflow.domain.workflow import WorkflowDefinition
-from parflow.services import audit, outbox
+from parflow.services import audit, deadline_sync, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal, council_visible_states
 from parflow.services.deadlines import MILESTONE_STAMPS
 from parflow.services.guard_facts import SubmissionFacts
@@ -128,6 +128,8 @@ def fire_event(
                 context=context,
                 submission=submission,
             )
+    # reminders queued for a part now done are cancelled; the next deadline step is re-planned
+    deadline_sync.after_transition(session, rt, campaign, submission)
     session.flush()
     return found, entry
 

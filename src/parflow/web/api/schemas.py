@@ -112,6 +112,8 @@ class SubmissionOut(SubmissionSummary):
     results_sent_at: datetime | None
     deadlines: list[DeadlineOut]
     allowed_events: list[EventOut]
+    # the agency's calendar feed (secret link), shown to the agency and to Home Affairs
+    calendar_feed: str | None = None
 
 
 class EventIn(BaseModel):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from parflow.domain.deadlines import open_milestones
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.access import Principal
-from parflow.services.deadlines import CampaignDeadlines, SubmissionDeadlines
+from parflow.services.calendar_feed import feed_path
+from parflow.services.deadlines import CampaignDeadlines, SubmissionDeadlines, answered_milestones
 from parflow.services.runtime import Runtime
 from parflow.services.submissions import Located
 from parflow.store.models import Agency, AuditEntry, Submission
@@ -60,13 +62,15 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
     deadlines = calendar_view.for_submission(submission, definition, now)
     summary = summary_out(submission, found.agency, definition, deadlines)
     today = calendar_view.calendar.local_date(now)
+    still_open = set(open_milestones(definition, submission.state, answered_milestones(submission)))
     all_deadlines = [
         DeadlineOut(
             milestone=key,
             label=LabelOut(**spec.label.model_dump()),
             due_date=deadlines.dates[key],
             working_days_left=calendar_view.calendar.working_days_between(today, deadlines.dates[key]),
-            overdue=deadlines.next is not None and deadlines.next.milestone == key and deadlines.next.overdue,
+            # overdue: still owed by this submission and its (possibly extended) date has passed
+            overdue=key in still_open and today > deadlines.dates[key],
             extended=key in deadlines.extended,
         )
         for key, spec in definition.milestones.items()
@@ -83,6 +87,9 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
         )
         for t in engine.allowed(submission.state, roles)
     ]
+    feed = None
+    if roles & {"agency_editor", "agency_head", "home_affairs"}:
+        feed = rt.settings.base_url.rstrip("/") + feed_path(found.agency)
     return SubmissionOut(
         **summary.model_dump(),
         campaign=campaign.code,
@@ -90,6 +97,7 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
         results_sent_at=submission.results_sent_at,
         deadlines=all_deadlines,
         allowed_events=events,
+        calendar_feed=feed,
     )
 
 

@@ -1,0 +1,191 @@
+"""Deadline commands: `parflow tick`, `parflow scheduler`, `parflow simulate`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parflow.cli.app import _run, _runtime, app, fail
+
+
+def _at(rt, now: str | None) -> None:  # type: ignore[no-untyped-def]
+    if now is None:
+        return
+    from parflow.clock import FixedClock, parse_instant
+
+    try:
+        rt.clock = FixedClock(parse_instant(now, rt.settings.timezone))
+    except ValueError:
+        fail(f"--now: '{now}' is not an ISO 8601 date or date-time (e.g. 2022-01-17T09:00:00+07:00)")
+
+
+@app.command("tick")
+def tick_command(
+    now: Annotated[
+        str | None, typer.Option("--now", help="as if the time were this (ISO 8601; local time if no offset)")
+    ] = None,
+    no_send: Annotated[bool, typer.Option("--no-send", help="queue only; do not deliver the outbox")] = False,
+) -> None:
+    """One scheduler pass: queue every reminder and escalation due by then, then deliver the outbox."""
+    from parflow.scheduler.jobs import delivery_function
+    from parflow.services.tick import tick
+
+    def action() -> None:
+        rt = _runtime()
+        _at(rt, now)
+        report = tick(rt)
+        typer.echo(report.summary())
+        if no_send:
+            return
+        deliver = delivery_function()
+        if deliver is None:
+            typer.echo(
+                "note: e-mail delivery is not available in this installation (parflow.notify.delivery "
+                "is missing); the messages stay queued in the outbox."
+            )
+            return
+        delivered = asyncio.run(deliver(rt))
+        typer.echo(f"delivery: {delivered}")
+
+    _run(action)
+
+
+@app.command("scheduler")
+def scheduler_command(
+    interval: Annotated[
+        int | None, typer.Option("--interval", min=1, help="seconds between ticks (default: settings)")
+    ] = None,
+) -> None:
+    """The scheduler process: periodic ticks and outbox delivery until SIGTERM or Ctrl-C."""
+    from parflow.scheduler.runner import serve
+
+    def action() -> None:
+        rt = _runtime()
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        typer.echo(
+            f"parflow scheduler: tick every {interval or rt.settings.tick_interval_seconds} s; "
+            "SIGTERM or Ctrl-C stops it."
+        )
+        asyncio.run(serve(rt, interval_seconds=interval))
+        typer.echo("parflow scheduler stopped.")
+
+    _run(action)
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    for parse in (date.fromisoformat, lambda v: _dmy(v)):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    fail(f"{option}: '{value}' is not a date (yyyy-mm-dd or dd/mm/yyyy)")
+
+
+def _dmy(value: str) -> date:
+    day, month, year = (int(x) for x in value.split("/"))
+    return date(year, month, day)
+
+
+@app.command("simulate")
+def simulate_command(
+    campaign: str,
+    start: Annotated[str | None, typer.Option("--from", help="first day (yyyy-mm-dd or dd/mm/yyyy)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="last day (yyyy-mm-dd or dd/mm/yyyy)")] = None,
+    behaviour: Annotated[
+        Path | None, typer.Option("--behaviour", help="YAML file scripting who acts when")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """A dry run of the campaign calendar, day by day; the database is left unchanged."""
+    from parflow.services.behaviour import load_behaviour
+    from parflow.services.simulate import simulate
+
+    if format not in ("table", "json"):
+        raise typer.BadParameter("use table or json", param_hint="--format")
+
+    def action() -> None:
+        first, last = _parse_day(start, "--from"), _parse_day(end, "--to")
+        if first and last and last < first:
+            fail(f"--to {last:%d/%m/%Y} is before --from {first:%d/%m/%Y}")
+        script = load_behaviour(behaviour) if behaviour else None
+        rt = _runtime()
+        if format == "table" and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("simulating", total=None)
+
+                def progress(a: date, b: date, day: date) -> None:
+                    bar.update(
+                        task,
+                        total=(b - a).days + 1,
+                        completed=(day - a).days + 1,
+                        description=f"simulating {day:%d/%m/%Y}",
+                    )
+
+                result = simulate(rt, campaign, first, last, script, progress)
+        else:
+            result = simulate(rt, campaign, first, last, script)
+        if format == "json":
+            typer.echo(
+                json.dumps(
+                    {
+                        "campaign": result.campaign,
+                        "from": result.start.isoformat(),
+                        "to": result.end.isoformat(),
+                        "notifications": [m.as_dict() for m in result.messages],
+                        "actions": [
+                            {"at": at.isoformat(), "agency": agency, "action": what, "outcome": outcome}
+                            for at, agency, what, outcome in result.actions
+                        ],
+                        "ticks": result.ticks,
+                        "seconds": round(result.seconds, 3),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        _table(result)
+
+    _run(action)
+
+
+def _table(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{result.campaign}: {result.start:%d/%m/%Y} – {result.end:%d/%m/%Y}")
+    for heading in ("date", "recipient", "kind", "rule", "agency", "reason"):
+        table.add_column(heading, overflow="fold")
+    for m in result.messages:
+        table.add_row(
+            m.day.strftime("%d/%m/%Y") + (" (late)" if m.late else ""),
+            f"{m.recipient_name} <{m.recipient_email}>",
+            m.kind,
+            m.rule,
+            m.agency or "",
+            m.reason_en if m.language == "en" else m.reason_vi,
+        )
+    console.print(table)
+    refused = [a for a in result.actions if a[3].startswith("refused")]
+    for at, agency, what, outcome in refused:
+        console.print(f"[yellow]{at:%d/%m/%Y}[/yellow] {agency} {what}: {outcome}")
+    kinds: dict[str, int] = {}
+    for m in result.messages:
+        kinds[m.kind] = kinds.get(m.kind, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no messages"
+    console.print(
+        f"{len(result.messages)} messages ({summary}); {len(result.actions)} scripted actions; "
+        f"{result.ticks} ticks in {result.seconds:.2f} s. The database was not changed."
+    )

@@ -1,0 +1,1 @@
+"""APScheduler wiring only: the jobs call services (tick) and the outbox deliverer."""

@@ -1,0 +1,417 @@
+"""`parflow simulate`: run a campaign's calendar forward on a throw-away copy of the database.
+
+The simulation is event-driven: it jumps from one instant to the next at which something can
+happen — a step's `next_due_at` or a scripted action — and runs the real tick and the real
+workflow events there, so what it prints is what the scheduler would send. Nothing reaches the
+real database (`store.sandbox`). The campaign's queued and sent reminders are set aside in the
+copy first, so the timeline shows every message the plan produces in the window.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, col, delete, func, select, update
+
+from parflow.clock import FixedClock
+from parflow.domain.errors import ParflowError
+from parflow.i18n import t
+from parflow.services import deadline_sync
+from parflow.services.access import load_principal
+from parflow.services.behaviour import Behaviour
+from parflow.services.calendars import campaign_calendar, milestone_dates
+from parflow.services.campaigns import get_campaign
+from parflow.services.runtime import Runtime
+from parflow.services.submissions import fire_event
+from parflow.services.tick import tick
+from parflow.store.models import (
+    Agency,
+    Campaign,
+    Criterion,
+    Notification,
+    RoleAssignment,
+    Score,
+    Submission,
+)
+from parflow.store.sandbox import sandbox
+
+
+@dataclass(frozen=True)
+class SimulatedMessage:
+    at: datetime
+    day: date
+    recipient_name: str
+    recipient_email: str
+    language: str
+    kind: str
+    rule: str
+    milestone: str | None
+    agency: str | None
+    reason_vi: str
+    reason_en: str
+    late: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "at": self.at.isoformat(),
+            "date": self.day.isoformat(),
+            "recipient": {
+                "name": self.recipient_name,
+                "email": self.recipient_email,
+                "language": self.language,
+            },
+            "kind": self.kind,
+            "rule": self.rule,
+            "milestone": self.milestone,
+            "agency": self.agency,
+            "reason": {"vi": self.reason_vi, "en": self.reason_en},
+            "late": self.late,
+        }
+
+
+@dataclass(frozen=True)
+class Action:
+    at: datetime
+    what: str  # submit | start_appraisal | appraise | send_results | approve | publish
+    agency_id: int | None = None
+    field_code: str | None = None
+
+
+@dataclass
+class SimulationResult:
+    campaign: str
+    start: date
+    end: date
+    messages: list[SimulatedMessage] = field(default_factory=list)
+    actions: list[tuple[datetime, str, str, str]] = field(default_factory=list)  # at, agency, action, outcome
+    ticks: int = 0
+    seconds: float = 0.0
+
+
+def _rule_of(row: Notification) -> str:
+    parts = row.key.split(":")
+    if row.kind in ("reminder", "escalation") and len(parts) >= 3:
+        occurrence = parts[-1]
+        if occurrence.startswith("d"):
+            return f"{parts[-3]} {occurrence[1:]} working days before"
+        step = row.context.get("step")
+        return f"{parts[-3]} step {step} (+{occurrence[1:]})"
+    return row.kind
+
+
+def _reason(row: Notification) -> tuple[str, str]:
+    ctx = row.context or {}
+    reason = ctx.get("reason")
+    if isinstance(reason, dict):
+        return str(reason.get("vi", "")), str(reason.get("en", ""))
+    label = ctx.get("event_label")
+    if isinstance(label, dict):
+        return str(label.get("vi", "")), str(label.get("en", ""))
+    milestone = ctx.get("milestone")
+    if isinstance(milestone, dict):
+        return str(milestone.get("vi", "")), str(milestone.get("en", ""))
+    return row.kind, row.kind
+
+
+def _message(row: Notification, zone_calendar: Callable[[datetime], date]) -> SimulatedMessage:
+    ctx = row.context or {}
+    vi, en = _reason(row)
+    agency = ctx.get("agency")
+    agencies = ctx.get("agencies")
+    if isinstance(agency, dict):
+        agency_text: str | None = str(agency.get("code"))
+    elif isinstance(agencies, list) and agencies:
+        agency_text = ", ".join(str(a.get("code")) for a in agencies[:3]) + (
+            f" (+{len(agencies) - 3})" if len(agencies) > 3 else ""
+        )
+    else:
+        agency_text = None
+    milestone = ctx.get("milestone")
+    return SimulatedMessage(
+        at=row.created_at,
+        day=zone_calendar(row.created_at),
+        recipient_name=row.recipient_name,
+        recipient_email=row.recipient_email,
+        language=row.language,
+        kind=row.kind,
+        rule=_rule_of(row),
+        milestone=str(milestone.get("key")) if isinstance(milestone, dict) else None,
+        agency=agency_text,
+        reason_vi=vi,
+        reason_en=en,
+        late=row.late,
+    )
+
+
+def plan_actions(session: Session, campaign: Campaign, behaviour: Behaviour) -> list[Action]:
+    """Turn the behaviour file into dated actions per agency, in the order the workflow needs."""
+    calendar = campaign_calendar(session, campaign)
+    hh, mm = (int(x) for x in behaviour.at.split(":"))
+
+    def at(day: date) -> datetime:
+        return calendar.at_local(day, time(hh, mm))
+
+    rows = session.exec(
+        select(Submission, Agency)
+        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .where(Submission.campaign_id == campaign.id)
+        .order_by(col(Agency.code))
+    ).all()
+    fields_of: dict[int | None, list[str]] = {}
+    for set_id, field_code in session.exec(
+        select(Criterion.set_id, Criterion.field_code).where(Criterion.level == 1)
+    ).all():
+        fields_of.setdefault(set_id, []).append(field_code)
+    actions: list[Action] = []
+    for submission, agency in rows:
+        submit = behaviour.submit.agencies.get(agency.code, behaviour.submit.default)
+        if submit == "never":
+            continue
+        actions.append(Action(at(submit), "submit", agency.id))
+        if behaviour.start_appraisal == "never":
+            continue
+        start = behaviour.start_appraisal
+        if submit >= start:
+            start = calendar.add_working_days(submit, 1)
+        actions.append(Action(at(start), "start_appraisal", agency.id))
+        last = start
+        for field_code in fields_of.get(submission.criteria_set_id, []):
+            day = behaviour.appraise.fields.get(field_code, behaviour.appraise.default)
+            if day == "never":
+                continue
+            day = max(day, start)
+            last = max(last, day)
+            actions.append(Action(at(day), "appraise", agency.id, field_code))
+        if behaviour.send_results == "never":
+            continue
+        sent = max(behaviour.send_results, last)
+        actions.append(Action(at(sent) + timedelta(minutes=1), "send_results", agency.id))
+        if behaviour.approve != "never":
+            actions.append(
+                Action(at(max(behaviour.approve, sent)) + timedelta(minutes=2), "approve", agency.id)
+            )
+    if behaviour.publish != "never":
+        actions.append(Action(at(behaviour.publish) + timedelta(minutes=3), "publish"))
+    return sorted(actions, key=lambda a: (a.at, a.agency_id or 0, a.what))
+
+
+def _first_holder(session: Session, campaign_id: int, role: str, agency_id: int | None) -> int | None:
+    query = select(RoleAssignment.person_id).where(
+        RoleAssignment.campaign_id == campaign_id, RoleAssignment.role == role
+    )
+    if agency_id is not None:
+        query = query.where(RoleAssignment.agency_id == agency_id)
+    return session.exec(query.order_by(col(RoleAssignment.person_id))).first()
+
+
+def _fill_scores(
+    session: Session, submission: Submission, now: datetime, kind: str, field_code: str | None
+) -> None:
+    """Simulated work: the agency scores every leaf (max score, with an explanation), a council
+    member appraises the leaves of a field (accepting the self-score), the survey fills its leaves."""
+    if submission.criteria_set_id is None:
+        return
+    query = select(Criterion).where(Criterion.set_id == submission.criteria_set_id, col(Criterion.is_leaf))
+    if field_code is not None:
+        query = query.where(Criterion.field_code == field_code)
+    scores = {
+        s.criterion_code: s for s in session.exec(select(Score).where(Score.submission_id == submission.id))
+    }
+    for leaf in session.exec(query):
+        wanted = "survey" if kind == "survey" else "agency"
+        if leaf.scored_by != wanted:
+            continue
+        score = scores.get(leaf.code) or Score(submission_id=submission.id or 0, criterion_code=leaf.code)
+        if kind == "self" and score.self_score is None:
+            score.self_score, score.explanation, score.self_at = leaf.max_score, "(simulated)", now
+        elif kind == "appraise" and score.appraised_score is None:
+            score.appraised_score = score.self_score if score.self_score is not None else Decimal(0)
+            score.appraised_at = now
+        elif kind == "survey" and score.survey_score is None:
+            score.survey_score = leaf.max_score
+        session.add(score)
+    session.flush()
+
+
+def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action) -> str:
+    now = srt.clock.now()
+    if action.what == "publish":
+        approved = session.exec(
+            select(Submission).where(Submission.campaign_id == campaign.id, Submission.state == "approved")
+        ).all()
+        person_id = _first_holder(session, campaign.id or 0, "home_affairs", None)
+        principal = load_principal(session, person_id) if person_id else None
+        if principal is None:
+            return "skipped: nobody holds home_affairs"
+        for submission in approved:
+            fire_event(session, srt, principal, submission.id or 0, "publish", campaign_publication=True)
+        row = session.get(Campaign, campaign.id)
+        assert row is not None
+        row.published_at = now
+        session.add(row)
+        return f"published ({len(approved)} approved agencies)"
+    submission = session.exec(
+        select(Submission).where(
+            Submission.campaign_id == campaign.id, Submission.agency_id == action.agency_id
+        )
+    ).one()
+    if action.what == "appraise":
+        appraisal = srt.workflows.definition(campaign.workflow_name).phases.get("appraisal", ())
+        if submission.state not in appraisal:
+            return f"skipped: field {action.field_code} not appraisable in state {submission.state}"
+        _fill_scores(session, submission, now, "appraise", action.field_code)
+        deadline_sync.after_work_change(session, srt, campaign)
+        return f"field {action.field_code} appraised"
+    role = "agency_editor" if action.what == "submit" else "home_affairs"
+    holder_agency = action.agency_id if role == "agency_editor" else None
+    person_id = _first_holder(session, campaign.id or 0, role, holder_agency)
+    principal = load_principal(session, person_id) if person_id else None
+    if principal is None:
+        return f"skipped: nobody holds {role}"
+    if action.what == "submit":
+        _fill_scores(session, submission, now, "self", None)
+    if action.what == "approve":
+        _fill_scores(session, submission, now, "survey", None)
+    fire_event(session, srt, principal, submission.id or 0, action.what, comment="(simulated)")
+    return "done"
+
+
+def _apply_all(srt: Runtime, campaign: Campaign, actions: list[Action], result: SimulationResult) -> None:
+    """Actions of one instant in one transaction, each in its own savepoint: a refused one (a
+    guard not met) leaves the others standing, as separate requests would."""
+
+    def use_case(session: Session) -> None:
+        codes = {a.id: a.code for a in session.exec(select(Agency).where(Agency.campaign_id == campaign.id))}
+        for action in actions:
+            try:
+                with session.begin_nested():
+                    outcome = _do(session, srt, campaign, action)
+            except ParflowError as exc:
+                unmet = " ".join(t(u.key, "en", **u.params) for u in getattr(exc, "unmet", []))
+                outcome = f"refused: {t(exc.key, 'en', **exc.params)} {unmet}".strip()
+            agency = codes.get(action.agency_id, "") if action.agency_id is not None else ""
+            result.actions.append((srt.clock.now(), agency, action.what, outcome))
+
+    srt.db.run(use_case)
+
+
+def simulate(
+    rt: Runtime,
+    code: str,
+    start: date | None = None,
+    end: date | None = None,
+    behaviour: Behaviour | None = None,
+    progress: Callable[[date, date, date], None] | None = None,
+) -> SimulationResult:
+    """Run `code`'s calendar from `start` to `end` (local dates, inclusive) on a copy; report every
+    message. Defaults: from today (the runtime's clock) to two weeks after the last milestone."""
+    started = _time.perf_counter()
+    with rt.db.read() as session:
+        campaign = get_campaign(session, code)
+        calendar = campaign_calendar(session, campaign)
+        dates = milestone_dates(session, campaign)
+    first = start or calendar.local_date(rt.clock.now())
+    last = end or (max(dates.values(), default=first) + timedelta(days=14))
+    result = SimulationResult(campaign.code, first, last)
+    if last < first:
+        return result
+    with sandbox(rt.db) as sdb:
+        clock = FixedClock(calendar.start_of_day(first))
+        srt = Runtime(settings=rt.settings, db=sdb, clock=clock)
+        srt.workflows = rt.workflows
+
+        def reset(session: Session) -> int:
+            session.exec(delete(Notification).where(col(Notification.campaign_id) == campaign.id))
+            row = session.get(Campaign, campaign.id)
+            assert row is not None
+            row.next_due_at = None
+            subs = list(session.exec(select(Submission).where(Submission.campaign_id == campaign.id)))
+            for s in subs:
+                s.next_due_at = None
+            session.flush()
+            deadline_sync.refresh(session, srt, row, subs)
+            return session.exec(select(func.max(Notification.id))).one() or 0
+
+        last_id = sdb.run(reset)
+        with sdb.read() as session:
+            actions = plan_actions(session, campaign, behaviour) if behaviour else []
+        finish = calendar.end_of_day(last)
+        index = 0
+        day = first
+        last_tick: datetime | None = None
+        while True:
+            nxt = _next_due(sdb, campaign.id or 0)
+            action_at = actions[index].at if index < len(actions) else None
+            candidates = [x for x in (nxt, action_at) if x is not None]
+            instant = max(min(candidates), clock.now()) if candidates else None
+            if instant is None or instant > finish:
+                break
+            clock.set(instant)
+            today = calendar.local_date(instant)
+            if progress and today != day:
+                day = today
+                progress(first, last, day)
+            if action_at is not None and action_at <= instant:
+                group = []
+                while index < len(actions) and actions[index].at <= instant:
+                    group.append(actions[index])
+                    index += 1
+                _apply_all(srt, campaign, group, result)
+            else:
+                if instant == last_tick:
+                    # a tick always moves next_due_at past its instant; never spin on one instant
+                    raise RuntimeError(f"simulation stuck at {instant.isoformat()}")
+                tick(srt, instant)
+                last_tick = instant
+                result.ticks += 1
+            last_id = _collect(sdb, campaign.id or 0, last_id, calendar.local_date, result)
+    if progress:
+        progress(first, last, last)
+    result.seconds = _time.perf_counter() - started
+    return result
+
+
+def _next_due(db: object, campaign_id: int) -> datetime | None:
+    with db.read() as session:  # type: ignore[attr-defined]
+        subs = session.exec(
+            select(func.min(Submission.next_due_at)).where(Submission.campaign_id == campaign_id)
+        ).one()
+        camp = session.exec(select(Campaign.next_due_at).where(Campaign.id == campaign_id)).one()
+    found = [_aware(x) for x in (subs, camp) if x is not None]
+    return min(found, default=None)
+
+
+def _aware(value: datetime | str) -> datetime:
+    # an aggregate (MIN) skips the column type, so SQLite hands back text and naive values
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _collect(
+    db: object, campaign_id: int, last_id: int, local: Callable[[datetime], date], result: SimulationResult
+) -> int:
+    with db.read() as session:  # type: ignore[attr-defined]
+        rows = session.exec(
+            select(Notification)
+            .where(Notification.campaign_id == campaign_id, col(Notification.id) > last_id)
+            .order_by(col(Notification.id))
+        ).all()
+    for row in rows:
+        result.messages.append(_message(row, local))
+        last_id = max(last_id, row.id or 0)
+    if rows:
+        # the scheduler delivers within a minute: what was collected counts as sent
+        def deliver(session: Session) -> None:
+            session.exec(
+                update(Notification)
+                .where(col(Notification.id).in_([r.id for r in rows]), Notification.status == "pending")
+                .values(status="sent", sent_at=rows[-1].created_at)
+            )
+
+        db.run(deliver)  # type: ignore[attr-defined]
+    return last_id
