@@ -304,3 +304,17 @@ class ResultSnapshot(SQLModel, table=True):
     audit_head_hash: str = Field(max_length=64)
     audit_head_seq: int
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed sign-ins, kept for a while to slow down password guessing (per account and address)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_email_at", "email", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=64)
+    at: datetime = _instant(nullable=False)

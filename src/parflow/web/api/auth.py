@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import col, select
 
 from parflow.domain.errors import NotAuthenticated
-from parflow.services import users
+from parflow.services import sign_in
 from parflow.store.models import Agency, Campaign
 from parflow.web import tokens
 from parflow.web.api.schemas import ErrorOut, MeOut, RoleOut, TokenOut
@@ -19,12 +19,14 @@ from parflow.web.deps import CurrentPrincipal, RuntimeDep
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=TokenOut, responses={401: {"model": ErrorOut}})
+@router.post(
+    "/token", response_model=TokenOut, responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}}
+)
 def token(
     request: Request, rt: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenOut:
-    with rt.db.read() as session:
-        person = users.authenticate(session, form.username, form.password)
+    address = request.client.host if request.client else "unknown"
+    person = sign_in.sign_in(rt, form.username, form.password, address)
     if person is None or person.id is None:
         raise NotAuthenticated("auth.bad_credentials")
     ttl = timedelta(minutes=rt.settings.token_ttl_minutes)

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from parflow.domain.errors import RateLimited
 from parflow.i18n import normalise_language
-from parflow.services import users
+from parflow.services import sign_in as sign_in_service
 from parflow.store.models import Person
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, PageUser
@@ -29,7 +30,9 @@ def safe_next(value: str | None) -> str:
 def login_form(request: Request, user: PageUser, next: str | None = None) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "pages/login.html", {"next": safe_next(next), "email": "", "error": None})
+    return render(
+        request, "pages/login.html", {"next": safe_next(next), "email": "", "error": None, "error_params": {}}
+    )
 
 
 @router.post("/login", dependencies=[CsrfChecked])
@@ -40,10 +43,19 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    with rt.db.read() as session:
-        person = users.authenticate(session, email, password)
+    address = request.client.host if request.client else "unknown"
+    try:
+        person = sign_in_service.sign_in(rt, email, password, address)
+    except RateLimited as exc:
+        context = {"next": safe_next(next), "email": email, "error": exc.key, "error_params": exc.params}
+        return render(request, "pages/login.html", context, status_code=429)
     if person is None or person.id is None:
-        context = {"next": safe_next(next), "email": email, "error": "auth.bad_credentials"}
+        context = {
+            "next": safe_next(next),
+            "email": email,
+            "error": "auth.bad_credentials",
+            "error_params": {},
+        }
         return render(request, "pages/login.html", context, status_code=401)
     sign_in(request, person.id, person.language, rt.clock.now())
     request.state.language = person.language
