@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesParser, Parser
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,10 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        parsed = BytesParser(policy=policy.default).parsebytes(self.raw)
+        try:  # headers may be raw UTF-8 when the message went with SMTPUTF8 (RFC 6532)
+            parsed = Parser(policy=policy.default).parsestr(self.raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            parsed = BytesParser(policy=policy.default).parsebytes(self.raw)
         assert isinstance(parsed, EmailMessage)
         return parsed
 
@@ -49,9 +52,9 @@ class ScriptedHandler:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
         session.host_name = hostname
-        with self.lock:
-            if not any(s is session for s in self.sessions):
-                self.sessions.append(session)
+        with self.lock:  # one SMTP protocol object per TCP connection (sessions restart at STARTTLS)
+            if not any(s is server for s in self.sessions):
+                self.sessions.append(server)
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
@@ -65,14 +68,14 @@ class ScriptedHandler:
         with self.lock:
             if self.data_replies:
                 return self.data_replies.pop(0)
-            index = next(i for i, s in enumerate(self.sessions) if s is session)
+            index = next(i for i, s in enumerate(self.sessions) if s is server)
             self.received.append(
                 Received(
                     raw=envelope.original_content,
                     mail_from=envelope.mail_from,
                     rcpt_tos=list(envelope.rcpt_tos),
                     session=index,
-                    encrypted=session.ssl is not None,
+                    encrypted=server.transport.get_extra_info("sslcontext") is not None,
                 )
             )
         return "250 OK queued"

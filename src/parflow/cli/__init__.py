@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from parflow.cli import core  # noqa: F401  (registers the core commands)
+from parflow.cli import (
+    core,  # noqa: F401  (registers the core commands)
+    notify,  # noqa: F401  (registers `parflow notifications`)
+)
 from parflow.cli.app import app
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesParser, Parser
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -180,7 +180,10 @@ class Caught:
 
 
 def _parse(data: bytes, headers_only: bool = False) -> EmailMessage:
-    parsed = BytesParser(policy=policy.default).parsebytes(data, headersonly=headers_only)
+    try:  # raw UTF-8 headers when the message came with SMTPUTF8 (RFC 6532)
+        parsed = Parser(policy=policy.default).parsestr(data.decode("utf-8"), headersonly=headers_only)
+    except UnicodeDecodeError:
+        parsed = BytesParser(policy=policy.default).parsebytes(data, headersonly=headers_only)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
