@@ -31,7 +31,7 @@ def main() -> None:
     def crash(*_args: object, **_kwargs: object) -> None:
         os._exit(CRASH_EXIT)
 
-    delivery._record = crash  # type: ignore[assignment]
+    delivery._record_outcome = crash  # type: ignore[assignment]
     asyncio.run(delivery.deliver_pending(rt))
     sys.exit(0)  # not reached when there was anything to send
 

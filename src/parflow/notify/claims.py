@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import Connection, and_, update
 from sqlmodel import Session, col, select
 
+from parflow.notify.render import Rendered
 from parflow.store.models import Notification as Row
 
 CLAIMABLE = ("pending", "failed")
@@ -108,6 +109,32 @@ def give_back(session: Session, items: list[Claimed], retry_at: datetime, reason
             .where(col(Row.id).in_(ids), col(Row.status) == "sending")
             .values(status=status, next_attempt_at=retry_at, last_error=reason)
         )
+
+
+def mark_sent(
+    session: Session | Connection,
+    row_id: int,
+    attempts: int,
+    now: datetime,
+    message_id: str | None,
+    rendered: Rendered,
+) -> bool:
+    """Record a delivered message, if it is still ours; what went out is kept on the row."""
+    result = session.execute(
+        update(Row)
+        .where(col(Row.id) == row_id, col(Row.status) == "sending")
+        .values(
+            status="sent",
+            attempts=Row.attempts + attempts,
+            sent_at=now,
+            next_attempt_at=now,
+            message_id=message_id,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+        )
+    )
+    return bool(result.rowcount)
 
 
 def locked(session: Session, row_id: int) -> Row | None:

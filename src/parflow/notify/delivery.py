@@ -38,11 +38,13 @@ from aiosmtplib import (
     SMTPServerDisconnected,
     SMTPTimeoutError,
 )
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from parflow.notify import alerts, claims
 from parflow.notify.claims import Claimed
-from parflow.notify.message import InvalidAddress, Sender, build, message_id, parse_sender
+from parflow.notify.message import InvalidAddress, Outgoing, Sender, build, message_id, parse_sender
 from parflow.notify.render import Rendered, RenderError, render
 from parflow.notify.smtp import ConnectFailed, SmtpLink, describe
 from parflow.services.runtime import Runtime
@@ -140,6 +142,7 @@ async def deliver_pending(
     now = rt.clock.now()
     report.recovered = await _db(rt, lambda s: claims.release_stale(s, now))
     link = SmtpLink(rt.settings)
+    recorder = await asyncio.to_thread(rt.db.write_connection)
     try:
         while report.claimed < limit and monotonic() < deadline:
             now = rt.clock.now()
@@ -149,10 +152,11 @@ async def deliver_pending(
             if not batch:
                 break
             report.claimed += len(batch)
-            if await _send_batch(rt, link, sender, batch, policy, deadline, report):
+            if await _send_batch(rt, recorder, link, sender, batch, policy, deadline, report):
                 break
     finally:
         await link.close()
+        await asyncio.to_thread(recorder.close)
         report.connections = link.connections
         report.seconds = monotonic() - started
     if report.claimed or report.recovered:
@@ -160,8 +164,19 @@ async def deliver_pending(
     return report
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A message ready to go out (or the reason it never can)."""
+
+    outgoing: Outgoing | None
+    rendered: Rendered | None
+    message_id: str
+    failure: Outcome | None = None
+
+
 async def _send_batch(
     rt: Runtime,
+    recorder: Connection,
     link: SmtpLink,
     sender: Sender,
     batch: list[Claimed],
@@ -169,27 +184,31 @@ async def _send_batch(
     deadline: float,
     report: DeliveryReport,
 ) -> bool:
-    """Send one claimed chunk; True when the run must stop (server gone or out of time)."""
+    """Send one claimed chunk; True when the run must stop (server gone or out of time).
+
+    While one message's outcome is being written (on a worker thread), the next message is
+    rendered; it is sent only once that write has committed, so at most one message is ever
+    accepted by the server without the outbox knowing.
+    """
+    prepared = _prepare(rt, sender, batch[0])
     for index, item in enumerate(batch):
         if monotonic() >= deadline:
             await _give_back(rt, batch[index:], policy, "the delivery run reached its time limit", report)
             return True
-        outcome = await _attempt(rt, link, sender, item, policy, deadline)
+        outcome = prepared.failure or await _transmit(link, sender, item, prepared, policy, deadline)
         if outcome.status == "untried":
             report.errors.append(outcome.error or "not sent")
             await _give_back(rt, batch[index:], policy, outcome.error or "not sent", report)
             return True
         now = rt.clock.now()
-        final, alerted = await _db(rt, lambda s: _record(s, item, outcome, policy, now))  # noqa: B023
-        report.alerts += alerted
-        if final == "sent":
-            report.sent += 1
-        elif final == "failed":
-            report.retrying += 1
-        elif final == "dead":
-            report.dead += 1
-        if outcome.error and final != "sent":
-            report.errors.append(f"{item.recipient_email}: {outcome.error}")
+        recording = asyncio.ensure_future(
+            asyncio.to_thread(_record_outcome, rt, recorder, item, outcome, policy, now)
+        )
+        following = batch[index + 1] if index + 1 < len(batch) else None
+        if following is not None and not outcome.stop:
+            prepared = _prepare(rt, sender, following)
+        final, alerted = await recording
+        _count(report, item, outcome, final, alerted)
         if outcome.stop:
             rest = batch[index + 1 :]
             if rest:
@@ -198,9 +217,19 @@ async def _send_batch(
     return False
 
 
-async def _attempt(
-    rt: Runtime, link: SmtpLink, sender: Sender, item: Claimed, policy: DeliveryPolicy, deadline: float
-) -> Outcome:
+def _count(report: DeliveryReport, item: Claimed, outcome: Outcome, final: str, alerted: int) -> None:
+    report.alerts += alerted
+    if final == "sent":
+        report.sent += 1
+    elif final == "failed":
+        report.retrying += 1
+    elif final == "dead":
+        report.dead += 1
+    if outcome.error and final != "sent":
+        report.errors.append(f"{item.recipient_email}: {outcome.error}")
+
+
+def _prepare(rt: Runtime, sender: Sender, item: Claimed) -> Prepared:
     settings = rt.settings
     mid = message_id(item.key, sender.domain)
     try:
@@ -213,11 +242,11 @@ async def _attempt(
             base_url=settings.base_url,
         )
     except RenderError as exc:
-        return Outcome("dead", attempts=1, error=f"template: {exc}", message_id=mid)
+        return Prepared(None, None, mid, Outcome("dead", 1, f"template: {exc}", message_id=mid))
     campaign = item.context.get("campaign")
     timezone = campaign.get("timezone") if isinstance(campaign, dict) else None
     try:
-        message = build(
+        outgoing = build(
             rendered,
             key=item.key,
             kind=item.kind,
@@ -230,10 +259,18 @@ async def _attempt(
             timezone=timezone or settings.timezone,
         )
     except InvalidAddress as exc:
-        return Outcome("dead", attempts=1, error=str(exc), rendered=rendered, message_id=mid)
+        return Prepared(None, rendered, mid, Outcome("dead", 1, str(exc), rendered, mid))
+    return Prepared(outgoing, rendered, mid)
+
+
+async def _transmit(
+    link: SmtpLink, sender: Sender, item: Claimed, prepared: Prepared, policy: DeliveryPolicy, deadline: float
+) -> Outcome:
+    assert prepared.outgoing is not None
+    options = ["SMTPUTF8", "BODY=8BITMIME"] if prepared.outgoing.smtputf8 else []
 
     def done(status: str, tries: int, error: str | None = None, stop: bool = False) -> Outcome:
-        return Outcome(status, tries, error, rendered, mid, stop)
+        return Outcome(status, tries, error, prepared.rendered, prepared.message_id, stop)
 
     tries = 0
     reconnects = 0
@@ -253,8 +290,12 @@ async def _attempt(
             return done("retry" if tries else "untried", tries, str(exc), stop=True)
         tries += 1
         try:
-            refused, _reply = await client.send_message(
-                message, sender=sender.address, recipients=[item.recipient_email], timeout=timeout
+            refused, _reply = await client.sendmail(
+                sender.address,
+                [item.recipient_email],
+                prepared.outgoing.data,
+                mail_options=options,
+                timeout=timeout,
             )
         except SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
@@ -289,9 +330,32 @@ def _by_code(code: int, error: str, tries: int) -> tuple[str, int, str]:
     return ("dead" if 500 <= code < 600 else "retry", tries, error)
 
 
+def _record_outcome(
+    rt: Runtime, recorder: Connection, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
+) -> tuple[str, int]:
+    """Write one outcome in its own transaction (runs on a worker thread)."""
+    if outcome.status == "sent" and outcome.rendered is not None:
+        # the common case: one UPDATE on the connection held for the run
+        try:
+            with recorder.begin():
+                written = claims.mark_sent(
+                    recorder, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
+                )
+            return ("sent" if written else "lost"), 0
+        except OperationalError:
+            pass  # e.g. SQLite busy for longer than its timeout: the general path retries
+    return rt.db.run(lambda s: _record(s, item, outcome, policy, now))
+
+
 def _record(
     session: Session, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
 ) -> tuple[str, int]:
+    if outcome.status == "sent" and outcome.rendered is not None:
+        # the common case in one statement: no row to load, nothing else to decide
+        written = claims.mark_sent(
+            session, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
+        )
+        return ("sent" if written else "lost"), 0
     row = claims.locked(session, item.id)
     if row is None:
         return "lost", 0  # our lease ran out and another deliverer has it now
