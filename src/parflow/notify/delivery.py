@@ -351,11 +351,11 @@ def _record(
     session: Session, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
 ) -> tuple[str, int]:
     if outcome.status == "sent" and outcome.rendered is not None:
-        # the common case in one statement: no row to load, nothing else to decide
         written = claims.mark_sent(
             session, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
         )
         return ("sent" if written else "lost"), 0
+    # retry or dead: load the row, since what happens depends on its attempts so far
     row = claims.locked(session, item.id)
     if row is None:
         return "lost", 0  # our lease ran out and another deliverer has it now
@@ -367,11 +367,7 @@ def _record(
         row.body_text = outcome.rendered.text
         row.body_html = outcome.rendered.html
     alerted = 0
-    if outcome.status == "sent":
-        row.status = "sent"
-        row.sent_at = now
-        row.next_attempt_at = now
-    elif outcome.status == "retry" and row.attempts < policy.max_attempts:
+    if outcome.status == "retry" and row.attempts < policy.max_attempts:
         row.status = "failed"
         row.last_error = outcome.error
         row.next_attempt_at = now + policy.backoff(row.attempts)
