@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, repr=False)
     smtp_security: SmtpSecurity = SmtpSecurity.starttls
     smtp_timeout_seconds: float = 20.0
+    # one delivery run stops taking new messages after this long (the rest wait for the next run)
+    smtp_deadline_seconds: float = 240.0
+    # a message that keeps failing temporarily is given up ('dead') after this many attempts
+    smtp_max_attempts: int = 10
+    # extra CA certificates (PEM) to trust for the mail server, e.g. a government-internal CA
+    smtp_ca_file: Path | None = None
     mail_from: str = "PAR Index <parflow@localhost>"
 
     workflows_dir: Path = PROJECT_ROOT / "workflows"

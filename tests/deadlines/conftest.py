@@ -20,10 +20,13 @@ def local(text: str) -> datetime:
 
 
 def outbox(rt: Runtime, kind: str | None = None) -> list[Notification]:
+    """Messages the deadline rules queued (the tick's daily digests are the e-mail area's subject)."""
     with rt.db.read() as session:
         query = select(Notification).order_by(col(Notification.id))
         if kind:
             query = query.where(Notification.kind == kind)
+        else:
+            query = query.where(Notification.kind != "daily_digest")
         return list(session.exec(query))
 
 

@@ -6,6 +6,7 @@ from parflow.cli import (  # noqa: F401  (each module registers its commands)
     audit,
     core,
     deadlines,
+    notify,
 )
 from parflow.cli.app import app
 

@@ -234,27 +234,39 @@ def demo(
     from parflow.web.app import create_app
 
     def action() -> None:
+        from parflow.notify.catcher import MailCatcher, mail_dir
+
         base_url = f"http://{host}:{port}"
         settings = demo_module.demo_settings(data_dir, base_url)
         bootstrap = Runtime(settings=settings, db=Database(settings.effective_database_url))
         example = demo_module.read_example(bootstrap)
         clock = demo_module.demo_clock(data_dir, example)
-        rt = Runtime(settings=settings, db=bootstrap.db, clock=clock)
-        report, accounts, password = demo_module.prepare(rt, example)
-        _print_accounts(accounts, password, base_url, report.campaign_code, clock.now())
-        server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
-        # the scheduler runs in-process (its own thread and event loop), never inside web workers
-        from parflow.scheduler.runner import BackgroundScheduler
-
-        scheduler = BackgroundScheduler(rt).start()
+        # all outgoing mail goes to a built-in SMTP server on 127.0.0.1, browsable at /demo/mail
+        catcher = MailCatcher(mail_dir(settings.data_dir), clock=clock, preferred_port=port + 25).start()
         try:
-            server.run()
-        except KeyboardInterrupt:
-            pass  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal way out
+            settings = catcher.route(settings)
+            rt = Runtime(settings=settings, db=bootstrap.db, clock=clock)
+            report, accounts, password = demo_module.prepare(rt, example)
+            _print_accounts(accounts, password, base_url, report.campaign_code, clock.now())
+            typer.echo(
+                f"Mail: every message is caught by smtp://{catcher.host}:{catcher.port} "
+                f"and shown at {base_url}/demo/mail"
+            )
+            server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+            # the scheduler runs in-process (its own thread and event loop), never inside web workers
+            from parflow.scheduler.runner import BackgroundScheduler
+
+            scheduler = BackgroundScheduler(rt).start()
+            try:
+                server.run()
+            except KeyboardInterrupt:
+                pass  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal way out
+            finally:
+                scheduler.stop()
+                demo_module.DemoClockFile(data_dir).save(clock.now())
+                typer.echo("parflow demo stopped; run it again to continue where you left off.")
         finally:
-            scheduler.stop()
-            demo_module.DemoClockFile(data_dir).save(clock.now())
-            typer.echo("parflow demo stopped; run it again to continue where you left off.")
+            catcher.stop()
 
     _run(action)
 

@@ -34,24 +34,20 @@ def tick_command(
     no_send: Annotated[bool, typer.Option("--no-send", help="queue only; do not deliver the outbox")] = False,
 ) -> None:
     """One scheduler pass: queue every reminder and escalation due by then, then deliver the outbox."""
-    from parflow.scheduler.jobs import delivery_function
+    from parflow.notify.catcher import route_to_running_catcher
+    from parflow.notify.delivery import deliver_pending
     from parflow.services.tick import tick
+    from parflow.settings import load_settings
 
     def action() -> None:
-        rt = _runtime()
+        # next to a running demo (same data directory), deliver into the demo's mail catcher
+        rt = _runtime(route_to_running_catcher(load_settings()))
         _at(rt, now)
         report = tick(rt)
         typer.echo(report.summary())
         if no_send:
             return
-        deliver = delivery_function()
-        if deliver is None:
-            typer.echo(
-                "note: e-mail delivery is not available in this installation (parflow.notify.delivery "
-                "is missing); the messages stay queued in the outbox."
-            )
-            return
-        delivered = asyncio.run(deliver(rt))
+        delivered = asyncio.run(deliver_pending(rt))
         typer.echo(f"delivery: {delivered}")
 
     _run(action)

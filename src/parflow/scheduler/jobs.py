@@ -4,28 +4,13 @@ unique keys and moves `next_due_at` in the same transaction; delivery claims row
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
+from parflow.notify.delivery import deliver_pending
 from parflow.services.runtime import Runtime
 from parflow.services.tick import TickReport, tick
 
 log = logging.getLogger("parflow.scheduler")
-
-Deliver = Callable[..., Awaitable[Any]]
-
-
-def delivery_function() -> Deliver | None:
-    """`parflow.notify.delivery.deliver_pending`, or None while that module is not installed."""
-    try:
-        module = importlib.import_module("parflow.notify.delivery")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("parflow.notify", "parflow.notify.delivery"):
-            return None
-        raise
-    return module.deliver_pending
 
 
 def tick_once(rt: Runtime) -> TickReport:
@@ -44,11 +29,8 @@ async def tick_job(rt: Runtime) -> None:
 
 
 async def delivery_job(rt: Runtime) -> None:
-    deliver = delivery_function()
-    if deliver is None:
-        return
     try:
-        report = await deliver(rt)
+        report = await deliver_pending(rt)
         log.debug("delivery: %s", report)
     except Exception:
         log.exception("delivery failed; the next run retries it")

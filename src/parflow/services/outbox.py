@@ -84,9 +84,9 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Row).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    statement = insert(Row).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Row.id)
+    # RETURNING says whether a row was written: rowcount is -1 here on PostgreSQL (psycopg 3)
+    return session.execute(statement).first() is not None
 
 
 def for_submission(session: Session, submission_id: int) -> list[Row]:

@@ -9,7 +9,6 @@ database). On PostgreSQL concurrent ticks split the due rows between them with
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time as _time
 from collections import Counter
@@ -20,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from parflow.services.deadline_plan import load_plans
+from parflow.services.digest import enqueue_due_digests
 from parflow.services.reminders import MessageBatch, evaluate_campaign, evaluate_submission
 from parflow.services.runtime import Runtime
 from parflow.store.models import Agency, Campaign, Submission
@@ -135,13 +135,5 @@ def tick(rt: Runtime, now: datetime | None = None, *, batch_size: int = BATCH_SI
 
 
 def _digests(rt: Runtime, now: datetime) -> int:
-    """The daily digest's hook: `parflow.services.digest.enqueue_due_digests(session, rt, now)`
-    queues whatever digests are due (its own keys keep it to one a day). Absent module: none."""
-    try:
-        module = importlib.import_module("parflow.services.digest")
-    except ModuleNotFoundError as exc:
-        if exc.name != "parflow.services.digest":
-            raise
-        return 0
-    result = rt.db.run(lambda s: module.enqueue_due_digests(s, rt, now))
-    return int(result) if isinstance(result, int) else 0
+    """Queue the daily digests that are due (their keys keep them to one a day per person)."""
+    return rt.db.run(lambda s: enqueue_due_digests(s, rt, now))

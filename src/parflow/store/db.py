@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -63,6 +63,15 @@ class Database:
         """A read-only transaction; closing it (not rolling back) keeps loaded objects readable."""
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    def write_connection(self) -> Connection:
+        """A connection to keep for a run of short write transactions (`with conn.begin(): ...`).
+
+        Each transaction begins IMMEDIATE on SQLite, as in `write()`. Keeping the connection also
+        spares SQLite the WAL checkpoint it runs whenever the last open connection closes, which
+        with one connection per transaction would happen after every commit. The caller closes it.
+        """
+        return self.engine.connect().execution_options(**{_WRITE: True})
 
     def run(self, use_case: Callable[[Session], T], *, attempts: int = 5) -> T:
         """Run a write use case in its own transaction, retrying when SQLite reports a lock.

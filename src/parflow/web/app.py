@@ -14,9 +14,10 @@ from parflow import __version__
 from parflow.services.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
-from parflow.web.api import auth, campaigns, deadlines, submissions
+from parflow.web.api import auth, campaigns, deadlines, notifications, submissions
 from parflow.web.pages import auth as pages_auth
 from parflow.web.pages import home as pages_home
+from parflow.web.pages import mail
 from parflow.web.security import install_security
 from parflow.web.session import COOKIE, SessionCodec, write_cookie
 
@@ -83,6 +84,8 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(pages_auth.router)
     app.include_router(pages_home.router)
     app.include_router(deadlines.router)
+    app.include_router(notifications.router)
+    app.include_router(mail.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -1,0 +1,397 @@
+"""Deliver the outbox over SMTP: `deliver_pending` is what the scheduler and `parflow tick` call.
+
+One run claims due rows in small chunks and sends them over one reused connection, each message
+to its one recipient (every row has its own language, Message-ID and status, so a refusal of one
+address never holds up another). What happens to a message:
+
+- accepted by the server → `sent` (rendered subject and bodies kept on the row: what went out is
+  on record);
+- a connection error or `421` → drop the connection, reconnect and retry it within this run
+  (short exponential pauses with jitter); if that keeps failing it is retried later;
+- any other 4xx reply → retried later, after an exponential backoff with jitter;
+- a 5xx reply, an invalid address or a template that does not fit its context → `dead` at once;
+- still failing after `PARFLOW_SMTP_MAX_ATTEMPTS` attempts → `dead`.
+A `dead` message puts its campaign's Home Affairs on notice (see `alerts`, at most once a day).
+
+If no connection can be opened at all (server down, STARTTLS missing, sign-in refused) no message
+is blamed: the claimed rows go back to the queue, due again a minute later, without counting an
+attempt. A run also stops taking messages at its overall deadline; what is left waits for the
+next run. Every outcome is written in its own short transaction right after the SMTP reply, so a
+crash can leave at most the one message in flight unrecorded (see `claims` for how it is resent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from time import monotonic
+from typing import TypeVar
+
+from aiosmtplib import (
+    SMTPNotSupported,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+    SMTPTimeoutError,
+)
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from parflow.notify import alerts, claims
+from parflow.notify.claims import Claimed
+from parflow.notify.message import InvalidAddress, Outgoing, Sender, build, message_id, parse_sender
+from parflow.notify.render import Rendered, RenderError, render
+from parflow.notify.smtp import ConnectFailed, SmtpLink, describe
+from parflow.services.runtime import Runtime
+from parflow.settings import Settings
+
+log = logging.getLogger("parflow.notify")
+T = TypeVar("T")
+
+
+@dataclass
+class DeliveryPolicy:
+    deadline_seconds: float = 240.0
+    operation_timeout: float = 20.0
+    max_attempts: int = 10
+    # later retries: 1, 2, 4, ... minutes, at most 4 hours apart (about 8 hours for 10 attempts)
+    retry_base_seconds: float = 60.0
+    retry_cap_seconds: float = 4 * 3600.0
+    # within a run: reconnect and retry after a connection error or 421, this many times
+    in_run_retries: int = 2
+    in_run_pause_seconds: float = 0.25
+    # when no connection can be opened at all, try again after about this long
+    unreachable_retry_seconds: float = 60.0
+    chunk: int = 100
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryPolicy:
+        return cls(
+            deadline_seconds=settings.smtp_deadline_seconds,
+            operation_timeout=settings.smtp_timeout_seconds,
+            max_attempts=max(1, settings.smtp_max_attempts),
+        )
+
+    def lease(self) -> timedelta:
+        # a claimed row is ours for the whole run plus a margin; after that it counts as abandoned
+        return timedelta(seconds=self.deadline_seconds + 2 * self.operation_timeout + 300)
+
+    def backoff(self, attempts: int) -> timedelta:
+        delay = min(self.retry_cap_seconds, self.retry_base_seconds * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=delay * self.rng.uniform(0.8, 1.2))
+
+    def pause(self, retry: int) -> float:
+        return self.in_run_pause_seconds * 2 ** max(0, retry - 1) * self.rng.uniform(0.5, 1.5)
+
+    def unreachable_retry(self) -> timedelta:
+        return timedelta(seconds=self.unreachable_retry_seconds * self.rng.uniform(0.8, 1.2))
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0  # failed for now; due again later
+    dead: int = 0
+    returned: int = 0  # claimed but never handed to a server; back in the queue
+    recovered: int = 0  # abandoned by a deliverer that died; due again
+    alerts: int = 0
+    connections: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.sent} sent", f"{self.retrying} to retry", f"{self.dead} undeliverable"]
+        if self.returned:
+            parts.append(f"{self.returned} back in the queue")
+        if self.recovered:
+            parts.append(f"{self.recovered} recovered after an interrupted run")
+        text = f"e-mail: {', '.join(parts)} ({self.connections} connection(s), {self.seconds:.1f} s)"
+        return text + (f"; last error: {self.errors[-1]}" if self.errors else "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent | retry | dead | untried
+    attempts: int = 0
+    error: str | None = None
+    rendered: Rendered | None = None
+    message_id: str | None = None
+    stop: bool = False  # the server is gone: hand the rest of the batch back
+
+
+async def deliver_pending(
+    rt: Runtime, *, limit: int = 500, policy: DeliveryPolicy | None = None
+) -> DeliveryReport:
+    """Send up to `limit` due messages over one connection; never raises for delivery problems."""
+    policy = policy or DeliveryPolicy.from_settings(rt.settings)
+    report = DeliveryReport()
+    started = monotonic()
+    deadline = started + policy.deadline_seconds
+    try:
+        sender = parse_sender(rt.settings.mail_from)
+    except InvalidAddress as exc:
+        report.errors.append(str(exc))
+        return report
+    now = rt.clock.now()
+    report.recovered = await _db(rt, lambda s: claims.release_stale(s, now))
+    link = SmtpLink(rt.settings)
+    recorder = await asyncio.to_thread(rt.db.write_connection)
+    try:
+        while report.claimed < limit and monotonic() < deadline:
+            now = rt.clock.now()
+            size = min(policy.chunk, limit - report.claimed)
+            lease_until = now + policy.lease()
+            batch = await _db(rt, lambda s: claims.claim(s, now, size, lease_until))  # noqa: B023
+            if not batch:
+                break
+            report.claimed += len(batch)
+            if await _send_batch(rt, recorder, link, sender, batch, policy, deadline, report):
+                break
+    finally:
+        await link.close()
+        await asyncio.to_thread(recorder.close)
+        report.connections = link.connections
+        report.seconds = monotonic() - started
+    if report.claimed or report.recovered:
+        log.info(report.summary())
+    return report
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message ready to go out (or the reason it never can)."""
+
+    outgoing: Outgoing | None
+    rendered: Rendered | None
+    message_id: str
+    failure: Outcome | None = None
+
+
+async def _send_batch(
+    rt: Runtime,
+    recorder: Connection,
+    link: SmtpLink,
+    sender: Sender,
+    batch: list[Claimed],
+    policy: DeliveryPolicy,
+    deadline: float,
+    report: DeliveryReport,
+) -> bool:
+    """Send one claimed chunk; True when the run must stop (server gone or out of time).
+
+    While one message's outcome is being written (on a worker thread), the next message is
+    rendered; it is sent only once that write has committed, so at most one message is ever
+    accepted by the server without the outbox knowing.
+    """
+    prepared = _prepare(rt, sender, batch[0])
+    for index, item in enumerate(batch):
+        if monotonic() >= deadline:
+            await _give_back(rt, batch[index:], policy, "the delivery run reached its time limit", report)
+            return True
+        outcome = prepared.failure or await _transmit(link, sender, item, prepared, policy, deadline)
+        if outcome.status == "untried":
+            report.errors.append(outcome.error or "not sent")
+            await _give_back(rt, batch[index:], policy, outcome.error or "not sent", report)
+            return True
+        now = rt.clock.now()
+        recording = asyncio.ensure_future(
+            asyncio.to_thread(_record_outcome, rt, recorder, item, outcome, policy, now)
+        )
+        following = batch[index + 1] if index + 1 < len(batch) else None
+        if following is not None and not outcome.stop:
+            prepared = _prepare(rt, sender, following)
+        final, alerted = await recording
+        _count(report, item, outcome, final, alerted)
+        if outcome.stop:
+            rest = batch[index + 1 :]
+            if rest:
+                await _give_back(rt, rest, policy, outcome.error or "the mail server went away", report)
+            return True
+    return False
+
+
+def _count(report: DeliveryReport, item: Claimed, outcome: Outcome, final: str, alerted: int) -> None:
+    report.alerts += alerted
+    if final == "sent":
+        report.sent += 1
+    elif final == "failed":
+        report.retrying += 1
+    elif final == "dead":
+        report.dead += 1
+    if outcome.error and final != "sent":
+        report.errors.append(f"{item.recipient_email}: {outcome.error}")
+
+
+def _prepare(rt: Runtime, sender: Sender, item: Claimed) -> Prepared:
+    settings = rt.settings
+    mid = message_id(item.key, sender.domain)
+    try:
+        rendered = render(
+            settings.notifications_dir,
+            item.kind,
+            item.language,
+            item.context,
+            recipient_name=item.recipient_name,
+            base_url=settings.base_url,
+        )
+    except RenderError as exc:
+        return Prepared(None, None, mid, Outcome("dead", 1, f"template: {exc}", message_id=mid))
+    campaign = item.context.get("campaign")
+    timezone = campaign.get("timezone") if isinstance(campaign, dict) else None
+    try:
+        outgoing = build(
+            rendered,
+            key=item.key,
+            kind=item.kind,
+            language=item.language,
+            recipient_name=item.recipient_name,
+            recipient_email=item.recipient_email,
+            sender=sender,
+            thread_key=item.thread_key,
+            now=rt.clock.now(),
+            timezone=timezone or settings.timezone,
+        )
+    except InvalidAddress as exc:
+        return Prepared(None, rendered, mid, Outcome("dead", 1, str(exc), rendered, mid))
+    return Prepared(outgoing, rendered, mid)
+
+
+async def _transmit(
+    link: SmtpLink, sender: Sender, item: Claimed, prepared: Prepared, policy: DeliveryPolicy, deadline: float
+) -> Outcome:
+    assert prepared.outgoing is not None
+    options = ["SMTPUTF8", "BODY=8BITMIME"] if prepared.outgoing.smtputf8 else []
+
+    def done(status: str, tries: int, error: str | None = None, stop: bool = False) -> Outcome:
+        return Outcome(status, tries, error, prepared.rendered, prepared.message_id, stop)
+
+    tries = 0
+    reconnects = 0
+    while True:
+        remaining = deadline - monotonic()
+        if remaining <= 0:
+            return done("retry" if tries else "untried", tries, "the delivery run reached its time limit")
+        timeout = min(policy.operation_timeout, remaining)
+        try:
+            client = await link.ensure(timeout)
+        except ConnectFailed as exc:
+            if reconnects < policy.in_run_retries:
+                reconnects += 1
+                await asyncio.sleep(policy.pause(reconnects))
+                continue
+            # a message already tried (and cut off) counts its attempts; an untried one none
+            return done("retry" if tries else "untried", tries, str(exc), stop=True)
+        tries += 1
+        try:
+            refused, _reply = await client.sendmail(
+                sender.address,
+                [item.recipient_email],
+                prepared.outgoing.data,
+                mail_options=options,
+                timeout=timeout,
+            )
+        except SMTPRecipientsRefused as exc:
+            first = exc.recipients[0]
+            return done(*_by_code(first.code, f"{first.code} {first.message}", tries))
+        except SMTPNotSupported as exc:
+            return done("dead", tries, f"the mail server cannot take this address: {exc}")
+        except SMTPResponseException as exc:
+            if exc.code == 421:  # the server is closing this connection: reconnect and retry
+                link.drop()
+                if tries <= policy.in_run_retries:
+                    await asyncio.sleep(policy.pause(tries))
+                    continue
+            return done(*_by_code(exc.code, describe(exc), tries))
+        except (SMTPServerDisconnected, SMTPTimeoutError, ConnectionError, OSError, TimeoutError) as exc:
+            link.drop()
+            if tries <= policy.in_run_retries:
+                await asyncio.sleep(policy.pause(tries))
+                continue
+            return done("retry", tries, describe(exc))
+        except ValueError as exc:  # aiosmtplib refuses an address it cannot put on the wire
+            return done("dead", tries, f"not a valid e-mail address: {exc}")
+        # A server may accept some recipients of a transaction and refuse others; we send one
+        # recipient per transaction, but read the per-recipient answer all the same.
+        refusal = refused.get(item.recipient_email)
+        if refusal is not None:
+            return done(*_by_code(refusal.code, f"{refusal.code} {refusal.message}", tries))
+        return done("sent", tries)
+
+
+def _by_code(code: int, error: str, tries: int) -> tuple[str, int, str]:
+    """5xx is permanent; 4xx (and anything unexpected) is worth another try later."""
+    return ("dead" if 500 <= code < 600 else "retry", tries, error)
+
+
+def _record_outcome(
+    rt: Runtime, recorder: Connection, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
+) -> tuple[str, int]:
+    """Write one outcome in its own transaction (runs on a worker thread)."""
+    if outcome.status == "sent" and outcome.rendered is not None:
+        # the common case: one UPDATE on the connection held for the run
+        try:
+            with recorder.begin():
+                written = claims.mark_sent(
+                    recorder, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
+                )
+            return ("sent" if written else "lost"), 0
+        except OperationalError:
+            pass  # e.g. SQLite busy for longer than its timeout: the general path retries
+    return rt.db.run(lambda s: _record(s, item, outcome, policy, now))
+
+
+def _record(
+    session: Session, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
+) -> tuple[str, int]:
+    if outcome.status == "sent" and outcome.rendered is not None:
+        written = claims.mark_sent(
+            session, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
+        )
+        return ("sent" if written else "lost"), 0
+    # retry or dead: load the row, since what happens depends on its attempts so far
+    row = claims.locked(session, item.id)
+    if row is None:
+        return "lost", 0  # our lease ran out and another deliverer has it now
+    row.attempts += outcome.attempts
+    if outcome.message_id:
+        row.message_id = outcome.message_id
+    if outcome.rendered is not None:
+        row.subject = outcome.rendered.subject
+        row.body_text = outcome.rendered.text
+        row.body_html = outcome.rendered.html
+    alerted = 0
+    if outcome.status == "retry" and row.attempts < policy.max_attempts:
+        row.status = "failed"
+        row.last_error = outcome.error
+        row.next_attempt_at = now + policy.backoff(row.attempts)
+    else:
+        row.status = "dead"
+        row.next_attempt_at = now
+        row.last_error = outcome.error
+        if outcome.status == "retry":
+            row.last_error = f"{outcome.error} (gave up after {row.attempts} attempts)"
+        session.add(row)
+        session.flush()
+        alerted = alerts.record_dead(session, row, row.last_error or "", now)
+    session.add(row)
+    return row.status, alerted
+
+
+async def _give_back(
+    rt: Runtime, items: list[Claimed], policy: DeliveryPolicy, reason: str, report: DeliveryReport
+) -> None:
+    retry_at = rt.clock.now() + policy.unreachable_retry()
+    await _db(rt, lambda s: claims.give_back(s, items, retry_at, reason))
+    report.returned += len(items)
+
+
+async def _db(rt: Runtime, use_case: Callable[[Session], T]) -> T:
+    # Database work runs off the event loop, so a scheduler or web server sharing it keeps going.
+    return await asyncio.to_thread(rt.db.run, use_case)
