@@ -12,7 +12,7 @@ from parflow import __version__
 from parflow.services.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
-from parflow.web.api import auth, campaigns, submissions
+from parflow.web.api import auth, campaigns, scoring, submissions
 
 
 class ConfigurationError(RuntimeError):
@@ -49,6 +49,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(campaigns.router)
     app.include_router(submissions.router)
+    app.include_router(scoring.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:
