@@ -14,18 +14,30 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from parflow.services import appraisal, evidence, self_assessment
+from parflow.clock import FixedClock
+from parflow.services import appraisal, audit, evidence, self_assessment
 from parflow.services.access import Principal, load_principal
 from parflow.services.evidence_store import BlobWriter
 from parflow.services.evidence_types import PDF
 from parflow.services.runtime import Runtime
 from parflow.services.score_sheet import criteria_of, scores_of
 from parflow.services.submissions import fire_event
-from parflow.store.models import Agency, Criterion, Person, RoleAssignment, Submission
+from parflow.store.models import (
+    Agency,
+    AuditEntry,
+    Campaign,
+    Criterion,
+    Person,
+    RoleAssignment,
+    Score,
+    Submission,
+)
 
 CENT = Decimal("0.01")
 
@@ -321,3 +333,94 @@ def survey_csv(session: Session, campaign_id: int) -> str:
         ]
         table.append((agency.code, agency.name, leaves))
     return survey_table(table)
+
+
+# --- the demo's first run --------------------------------------------------------------------------
+
+# Where the agencies stand on the demo date (10/01/2022, four days before the self-assessment is
+# due): some have submitted, several are complete but not yet sent (the README has a new user send
+# Sở Giao thông vận tải's), the rest are partly filled in.
+DEMO_SUBMITTED = (
+    "snv",
+    "stttt",
+    "ttr",
+    "stp",
+    "skhdt",
+    "q-duong-kinh",
+    "q-ngo-quyen",
+    "q-hong-bang",
+    "h-thuy-nguyen",
+)
+DEMO_COMPLETE = ("sgtvt", "stc", "syt", "sxd", "q-le-chan", "h-an-duong")
+SEED_MARKER = "demo_seed"
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    seeded: bool
+    submitted: int = 0
+    complete: int = 0
+    partial: int = 0
+
+
+def seed_demo(rt: Runtime, campaign_code: str, as_of: datetime) -> SeedReport:
+    """Give the demo campaign plausible progress for `as_of`, through the services, once.
+
+    Seeds only a campaign nobody has worked on (every submission still in its initial state, no
+    score); the marker entry in the audit trail makes a second run a no-op. Actions are dated in
+    the days before `as_of`, in order, so the history reads like a real week.
+    """
+    with rt.db.read() as session:
+        campaign = session.exec(select(Campaign).where(Campaign.code == campaign_code)).one()
+        definition = rt.workflows.definition(campaign.workflow_name)
+        marked = session.exec(
+            select(AuditEntry.id).where(
+                AuditEntry.campaign_id == campaign.id, AuditEntry.action == SEED_MARKER
+            )
+        ).first()
+        pairs = session.exec(
+            select(Submission, Agency)
+            .join(Agency, col(Agency.id) == col(Submission.agency_id))
+            .where(Submission.campaign_id == campaign.id)
+            .order_by(col(Agency.code))
+        ).all()
+        touched = (
+            any(s.state != definition.initial for s, _ in pairs)
+            or session.exec(
+                select(Score.id)
+                .join(Submission, col(Submission.id) == col(Score.submission_id))
+                .where(Submission.campaign_id == campaign.id)
+            ).first()
+        )
+    if marked or touched:
+        return SeedReport(False)
+
+    local = as_of.astimezone(ZoneInfo(campaign.timezone))
+    start = datetime.combine(local.date() - timedelta(days=5), time(8, 0), local.tzinfo)
+    clock = FixedClock(start)
+    seeding = Runtime(settings=rt.settings, db=rt.db, clock=clock)
+    plan = []
+    for submission, agency in pairs:
+        if agency.code in DEMO_SUBMITTED:
+            plan.append((submission.id or 0, 1.0, 1, True))
+        elif agency.code in DEMO_COMPLETE:
+            plan.append((submission.id or 0, 1.0, 1, False))
+        else:
+            plan.append((submission.id or 0, 0.2 + 0.65 * _unit("progress", agency.code), 0, False))
+    step = min(timedelta(minutes=25), (as_of - clock.now() - timedelta(hours=1)) / (len(plan) * 4))
+    for sid, share, files, send in plan:
+        clock.advance(step)
+        fill_self_assessment(seeding, sid, share=share, files=files)
+        clock.advance(step * 2)
+        if send:
+            fire(seeding, sid, "submit")
+        clock.advance(step)
+
+    def mark(session: Session) -> None:
+        row = session.exec(select(Campaign).where(Campaign.code == campaign_code)).one()
+        audit.append(session, row, action=SEED_MARKER, at=clock.now(), data={"as_of": as_of.isoformat()})
+
+    rt.db.run(mark)
+    submitted = sum(1 for p in plan if p[3])
+    complete = sum(1 for p in plan if p[1] >= 1 and not p[3])
+    return SeedReport(True, submitted, complete, len(plan) - submitted - complete)

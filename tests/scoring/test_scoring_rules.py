@@ -48,7 +48,7 @@ def criteria_and_scores(draw: st.DrawFn) -> tuple[list[Leaf], dict[str, Decimal 
 
 
 @given(criteria_and_scores())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_total_never_exceeds_100_and_equals_the_sum_of_fields(data) -> None:
     leaves, scores = data
     index = index_of(leaves, scores)
@@ -62,7 +62,7 @@ def test_total_never_exceeds_100_and_equals_the_sum_of_fields(data) -> None:
 
 
 @given(criteria_and_scores(), st.randoms(use_true_random=False))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_total_does_not_depend_on_the_order_of_leaves(data, rnd: random.Random) -> None:
     leaves, scores = data
     shuffled = list(leaves)
@@ -71,7 +71,7 @@ def test_total_does_not_depend_on_the_order_of_leaves(data, rnd: random.Random) 
 
 
 @given(st.lists(st.integers(0, 10000), min_size=1, max_size=40))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_ranks_are_consistent_with_totals(cents: list[int]) -> None:
     totals = {f"a{i}": Decimal(c) / 100 for i, c in enumerate(cents)}
     ranks = competition_ranks(totals)
@@ -98,7 +98,7 @@ def test_ties_share_a_rank_and_the_next_rank_skips() -> None:
         st.tuples(st.sampled_from(["department", "urban_district", "rural_district"]), st.integers(0, 10000))
     )
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_each_group_is_ranked_on_its_own(entries) -> None:
     rows = [(f"a{i}", g, Decimal(c) / 100) for i, (g, c) in enumerate(entries)]
     ranked = rank_within_groups(rows, BANDS)
@@ -130,7 +130,7 @@ def test_classification_bands(total: str, label: str) -> None:
 
 
 @given(st.integers(0, 100000))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_reading_a_score_is_stable_whatever_its_form(cents: int) -> None:
     value = Decimal(cents) / 100
     text = f"{value:.2f}"

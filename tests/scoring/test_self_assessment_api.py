@@ -141,3 +141,22 @@ def test_after_submit_self_scores_are_closed(client, login, rt, sid) -> None:
     r = put(client, login, sid, "1.1.1", {"score": "0"})
     assert r.status_code == 409 and r.json()["code"] == "wrong_phase"
     assert "Self-assessment submitted" in r.json()["detail"]
+
+
+def test_the_submission_shows_its_score_totals(client, login, sid) -> None:
+    put(client, login, sid, "3.3.2", {"score": "1.5", "explanation": "98,6% đúng hạn."})
+    body = client.get(f"/api/v1/submissions/{sid}", headers=login(SGTVT_FOCAL)).json()
+    assert body["scores"] == {
+        "criteria_set": "departments-2021",
+        "leaves_self_scored": 1,
+        "leaves_to_self_score": 65,
+        "self_assessed_total": "1.50",
+        "index_total": None,
+        "sipas_percent": None,
+        "excluded_reason": None,
+        "sheet_path": f"/api/v1/submissions/{sid}/scores",
+    }
+    assert (
+        client.get(f"/api/v1/submissions/{sid}", headers=login(HOME_AFFAIRS)).json()["scores"]["index_total"]
+        == "0.00"
+    )

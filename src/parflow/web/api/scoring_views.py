@@ -8,9 +8,10 @@ from sqlmodel import Session
 
 from parflow.domain.roles import AGENCY_ROLES
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
-from parflow.services.score_sheet import Sheet
+from parflow.services.score_sheet import Sheet, load_sheet
 from parflow.services.submissions import Located
 from parflow.store.models import CriteriaSet, Dispute, Evidence, Person, Score
+from parflow.web.api.schemas import ScoresSummaryOut
 from parflow.web.api.scoring_schemas import (
     DisputeOut,
     EvidenceOut,
@@ -147,4 +148,21 @@ def sheet_out(session: Session, principal: Principal, found: Located, sheet: She
         complete=index.complete,
         fields=fields,
         nodes=nodes,
+    )
+
+
+def scores_summary(session: Session, principal: Principal, found: Located) -> ScoresSummaryOut:
+    sheet = load_sheet(session, found.submission, with_attachments=False)
+    visible = appraisal_visible(principal, found)
+    agency_leaves = [c for c in sheet.criteria if c.is_leaf and c.scored_by == "agency"]
+    scored = sum(1 for c in agency_leaves if (row := sheet.scores.get(c.code)) and row.self_score is not None)
+    return ScoresSummaryOut(
+        criteria_set=_set_code(session, found.submission.criteria_set_id),
+        leaves_self_scored=scored,
+        leaves_to_self_score=len(agency_leaves),
+        self_assessed_total=f"{sheet.self_index().total:.2f}",
+        index_total=f"{sheet.index().total:.2f}" if visible else None,
+        sipas_percent=s(found.submission.sipas_percent),
+        excluded_reason=found.submission.excluded_reason,
+        sheet_path=f"/api/v1/submissions/{found.submission.id}/scores",
     )

@@ -19,6 +19,7 @@ from parflow.web.api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
+from parflow.web.api.scoring_views import scores_summary
 
 
 def label(definition: WorkflowDefinition, state: str) -> LabelOut:
@@ -90,6 +91,7 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
         results_sent_at=submission.results_sent_at,
         deadlines=all_deadlines,
         allowed_events=events,
+        scores=scores_summary(session, principal, found),
     )
 
 
