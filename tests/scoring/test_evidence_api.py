@@ -159,7 +159,14 @@ def test_a_link_to_a_published_document(client, login, sid) -> None:
     assert r.json()["kind"] == "link" and r.json()["url"] == url and r.json()["download_path"] is None
     download = client.get(f"/api/v1/submissions/{sid}/evidence/{r.json()['id']}", headers=login(SGTVT_FOCAL))
     assert download.status_code == 404
-    for bad in ("javascript:alert(1)", "ftp://x.example/a", "https://", "https://a b.example/"):
+    for bad in (
+        "javascript:alert(1)",
+        "ftp://x.example/a",
+        "https://",
+        "https://a b.example/",
+        "http://[::1/x",
+        "https://a.example/\u0000",
+    ):
         bad_r = client.post(
             f"/api/v1/submissions/{sid}/evidence",
             json={"criterion": "1.1.1", "url": bad},
@@ -207,3 +214,16 @@ def test_removing_evidence_during_self_assessment(client, login, sid) -> None:
     assert client.get(f"/api/v1/submissions/{sid}/evidence", headers=login(SGTVT_FOCAL)).json() == []
     again = client.delete(f"/api/v1/submissions/{sid}/evidence/{added['id']}", headers=login(SGTVT_FOCAL))
     assert again.status_code == 404
+
+
+def test_control_characters_in_form_fields_never_reach_the_database(client, login, sid) -> None:
+    r = client.post(
+        f"/api/v1/submissions/{sid}/evidence",
+        data={"criterion": "1.1.1", "title": "Quyết định\x00 số 12\x07"},
+        files={"file": ("a\x00b.pdf", PDF, "application/pdf")},
+        headers=login(SGTVT_FOCAL),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["title"] == "Quyết định số 12" and "\x00" not in r.json()["filename"]
+    nul_criterion = upload(client, login, sid, PDF, criterion="1.1\x001")
+    assert nul_criterion.status_code == 422

@@ -156,3 +156,20 @@ def test_publish_freezes_the_results_and_opens_them_to_everyone(client, login, r
     for row in groups["department"]["rows"]:
         assert f"{by_code[row['agency']['code']][total_col]:.2f}" == row["total"]
     assert wb["Thông tin"]["B6"].value == head["hash"]
+
+
+def test_the_scoring_api_is_described(client) -> None:
+    spec = client.get("/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    for path in (
+        "/api/v1/submissions/{submission_id}/scores/{criterion}",
+        "/api/v1/submissions/{submission_id}/evidence",
+        "/api/v1/submissions/{submission_id}/appraisals/{criterion}",
+        "/api/v1/submissions/{submission_id}/disputes",
+        "/api/v1/disputes/{dispute_id}/resolution",
+        "/api/v1/campaigns/{code}/results.xlsx",
+    ):
+        assert path in paths, path
+    upload = paths["/api/v1/submissions/{submission_id}/evidence"]["post"]["requestBody"]["content"]
+    assert set(upload) == {"multipart/form-data", "application/json"}

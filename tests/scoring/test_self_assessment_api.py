@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from scoring.conftest import HOME_AFFAIRS, OTHER_FOCAL, SGTVT_FOCAL, SGTVT_HEAD
 from scoring.helpers import complete_self_assessment
 
@@ -35,23 +33,28 @@ def test_a_self_score_is_saved_and_shown(client, login, sid) -> None:
     assert [h["action"] for h in history] == ["score"]
 
 
-@pytest.mark.parametrize(
-    ("score", "fragment"),
-    [
-        ("1.5", "outside the allowed range 0 to 1.00"),
-        (-0.25, "outside the allowed range 0 to 1.00"),
-        ("0.125", "more than 2 decimal places"),
-        ("nhiều", "is not a number"),
-        ("NaN", "is not a number"),
-    ],
-)
-def test_a_bad_score_is_422_naming_the_leaf_and_its_max(client, login, sid, score, fragment) -> None:
-    r = put(client, login, sid, "1.1.3", {"score": score})
-    assert r.status_code == 422, r.text
-    body = r.json()
-    assert body["code"] == "invalid"
-    assert body["errors"][0]["field"] == "1.1.3"
-    assert "1.1.3" in body["detail"] and fragment in body["detail"]
+BAD_SCORES = [
+    ("1.5", "outside the allowed range 0 to 1.00"),
+    (-0.25, "outside the allowed range 0 to 1.00"),
+    ("0.125", "more than 2 decimal places"),
+    ("nhiều", "is not a number"),
+    ("NaN", "is not a number"),
+    ("1" * 40, "outside the allowed range 0 to 1.00"),
+    (10**400, "outside the allowed range 0 to 1.00"),
+    (1e308, "outside the allowed range 0 to 1.00"),
+]
+
+
+def test_a_bad_score_is_422_naming_the_leaf_and_its_max(client, login, sid) -> None:
+    for score, fragment in BAD_SCORES:
+        r = put(client, login, sid, "1.1.3", {"score": score})
+        assert r.status_code == 422, (score, r.text)
+        body = r.json()
+        assert body["code"] == "invalid"
+        assert body["errors"][0]["field"] == "1.1.3"
+        assert "1.1.3" in body["detail"] and fragment in body["detail"], score
+    history = client.get(f"/api/v1/submissions/{sid}/history", headers=login(SGTVT_FOCAL)).json()
+    assert history == []  # nothing was written
 
 
 def test_vietnamese_message_uses_a_decimal_comma(client, login, sid) -> None:

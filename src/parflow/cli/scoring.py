@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from parflow.cli.app import _run, _runtime, app, fail
+from parflow.domain.errors import Invalid
+from parflow.i18n import t
 
 survey_app = typer.Typer(help="Sociological survey results.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
@@ -27,7 +29,13 @@ def survey_import(
             fail(f"{file}: no such file")
         data = file.read_bytes()
         rt = _runtime()
-        report = rt.db.run(lambda s: import_survey(s, rt, None, campaign, data, file.name))
+        try:
+            report = rt.db.run(lambda s: import_survey(s, rt, None, campaign, data, file.name))
+        except Invalid as exc:
+            # one line per bad row, so a long file's problems can be read (and grepped)
+            lines = [t(exc.key, "en", **exc.params)] + [t(u.key, "en", **u.params) for u in exc.unmet]
+            typer.echo("\n".join(f"parflow: {line}" for line in lines), err=True)
+            raise typer.Exit(1) from None
         typer.echo(
             f"survey results imported for {len(report.agencies)} agencies "
             f"({report.leaves} leaf scores, sha256 {report.sha256[:12]})"

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_PLACES = 2
+LIMIT = Decimal(10) ** 6
 
 K = TypeVar("K")
 
@@ -59,6 +60,8 @@ def parse_points(raw: str | int | float | Decimal) -> Decimal:
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:
         raise ScoreError("too_many_places")
+    if abs(value) >= LIMIT:
+        raise ScoreError("out_of_range")  # no score is this large; and it would not fit two places
     return value.quantize(CENT)
 
 

@@ -85,15 +85,25 @@ def clean_filename(name: str | None) -> str | None:
 
 def check_url(url: str) -> str:
     text = url.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # e.g. a malformed IPv6 address
+        raise Invalid("evidence.bad_url", max=MAX_URL) from None
     if (
         len(text) > MAX_URL
         or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(ch.isspace() for ch in text)
+        or not host
+        or any(ch.isspace() or not ch.isprintable() for ch in text)
     ):
         raise Invalid("evidence.bad_url", max=MAX_URL)
     return text
+
+
+def clean_text(text: str | None, limit: int) -> str | None:
+    """Free text from a form: no control characters (PostgreSQL refuses NUL), trimmed, bounded."""
+    cleaned = "".join(ch for ch in (text or "") if ch.isprintable() or ch in "\n\t").strip()
+    return cleaned[:limit] or None
 
 
 def add_evidence(
@@ -112,7 +122,7 @@ def add_evidence(
     now = rt.clock.now()
     if (file is None) == (url is None):
         raise Invalid("evidence.file_or_url")
-    clean_title = (title or "").strip()[:MAX_TITLE] or None
+    clean_title = clean_text(title, MAX_TITLE)
     link = check_url(url) if url is not None else None
     found, role = check_evidence_allowed(session, rt, principal, submission_id, criterion, lock=True)
     check_version(found.submission, expected_version)

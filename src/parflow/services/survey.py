@@ -21,6 +21,7 @@ from parflow.domain.scoring import ScoreError, read_score
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services import audit
 from parflow.services.access import Principal
+from parflow.services.evidence import clean_filename
 from parflow.services.runtime import Runtime
 from parflow.services.survey_file import Sheet, read_table
 from parflow.store.models import Agency, Campaign, Criterion, Person, Score, Submission
@@ -237,6 +238,7 @@ def import_survey(
     )
 
     digest = hashlib.sha256(data).hexdigest()
+    source = clean_filename(source) or "survey"
     actor = session.get(Person, principal.person_id) if principal else None
     ids = [submissions[agencies[r.agency].id or 0].id for r in rows]
     existing: dict[tuple[int, str], Score] = {

@@ -192,7 +192,7 @@ class FieldTotalOut(BaseModel):
     code: str
     max: str
     self_assessed: str
-    index: str
+    index: str | None  # hidden from the agency until appraisal results are sent
 
 
 class SheetOut(BaseModel):

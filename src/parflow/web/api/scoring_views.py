@@ -128,7 +128,7 @@ def sheet_out(session: Session, principal: Principal, found: Located, sheet: She
             code=c.code,
             max=f"{c.max_score:.2f}",
             self_assessed=f"{self_index.by_field.get(c.code, Decimal(0)):.2f}",
-            index=f"{index.by_field.get(c.code, Decimal(0)):.2f}" if visible else "",
+            index=f"{index.by_field.get(c.code, Decimal(0)):.2f}" if visible else None,
         )
         for c in sheet.criteria
         if c.level == 1
