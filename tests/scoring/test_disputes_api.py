@@ -162,6 +162,13 @@ def test_resolution_accepted_then_rejected_returns_to_appraisal(client, login, r
     history = client.get(f"/api/v1/submissions/{sid}/history", headers=login(HOME_AFFAIRS)).json()
     assert [h["action"] for h in history[-3:]] == ["resolution", "resolution", "transition"]
     assert history[-1]["trigger"] == "resolve" and history[-1]["to_state"] == "under_appraisal"
+    # one dispute per leaf per round of results; another leaf may still be disputed in the window
+    again = file(client, login, sid, [{"criterion": "3.3.2", "argument": "Xin xem xét lại lần nữa."}])
+    assert again.status_code == 422 and "already been disputed and decided" in again.json()["detail"]
+    other = file(
+        client, login, sid, [{"criterion": "1.1.1", "argument": "Kế hoạch ban hành ngày 28/12/2020."}]
+    )
+    assert other.status_code == 201 and other.json()["state"] == "disputed"
 
 
 def test_after_the_window_a_dispute_is_refused_saying_when_it_closed(client, login, rt, sid) -> None:

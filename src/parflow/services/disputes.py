@@ -105,13 +105,17 @@ def file_disputes(
 
     leaves = {c.code: c for c in criteria_of(session, submission) if c.is_leaf}
     scores = scores_of(session, [submission.id])[submission.id]
-    open_leaves = set(
-        session.exec(
-            select(Dispute.criterion_code).where(
-                Dispute.submission_id == submission.id, Dispute.status == "open"
+    # one dispute per leaf per round of results: a leaf already disputed since the results were
+    # (last) sent is either still open or decided
+    this_round = {
+        d.criterion_code: d.status
+        for d in session.exec(
+            select(Dispute).where(
+                Dispute.submission_id == submission.id,
+                col(Dispute.filed_at) >= submission.results_sent_at,
             )
         )
-    )
+    }
     problems: list[Unmet] = []
     seen: set[str] = set()
     for item in items:
@@ -133,8 +137,10 @@ def file_disputes(
         score = scores.get(code)
         if score is None or score.appraised_score is None:
             problems.append(Unmet("dispute.not_appraised", {"criterion": code}, field=code))
-        if code in open_leaves:
+        if this_round.get(code) == "open":
             problems.append(Unmet("dispute.already_open", {"criterion": code}, field=code))
+        elif code in this_round:
+            problems.append(Unmet("dispute.already_decided", {"criterion": code}, field=code))
         if item.evidence_id is not None:
             ev = session.get(Evidence, item.evidence_id)
             if ev is None or ev.submission_id != submission.id or ev.criterion_code != code:

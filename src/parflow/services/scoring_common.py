@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from parflow.domain.errors import Forbidden, Unmet, WrongPhase
-from parflow.domain.roles import AGENCY_ROLES
+from parflow.domain.roles import Role
 from parflow.domain.scoring import ScoreError, read_score
 from parflow.services.access import Principal
 from parflow.services.submissions import Located
@@ -28,8 +28,8 @@ def score_or_unmet(raw: RawScore, criterion: str, maximum: Decimal) -> Decimal |
 def agency_role(principal: Principal, found: Located) -> str:
     """The agency role (editor or head) the caller holds for this submission's agency, else 403."""
     roles = principal.roles_for_submission(found.campaign.id or 0, found.agency.id or 0)
-    for role in ("agency_editor", "agency_head"):
-        if role in roles and role in AGENCY_ROLES:
+    for role in (Role.agency_editor, Role.agency_head):  # the focal point is named first in the log
+        if role in roles:
             return role
     raise Forbidden("scoring.agency_only")
 

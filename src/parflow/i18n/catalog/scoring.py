@@ -146,6 +146,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tiêu chí {criterion} đang có nội dung giải trình chờ xử lý.",
         "Criterion {criterion} already has an open dispute.",
     ),
+    "dispute.already_decided": (
+        "Tiêu chí {criterion} đã được giải trình và xử lý trong đợt kết quả này.",
+        "Criterion {criterion} has already been disputed and decided for these results.",
+    ),
     "dispute.bad_evidence": (
         "Tiêu chí {criterion}: tài liệu số {id} không thuộc tiêu chí này của hồ sơ.",
         "Criterion {criterion}: evidence {id} does not belong to this criterion of the submission.",
