@@ -36,14 +36,25 @@ def submission_id(rt: Runtime, agency_code: str) -> int:
 
 
 def force_state(
-    rt: Runtime, sid: int, state: str, *, results_sent: bool = True, open_dispute: bool = False
+    rt: Runtime,
+    sid: int,
+    state: str,
+    *,
+    results_sent: bool = True,
+    open_dispute: bool = False,
+    window_open: bool = False,
 ) -> None:
-    """Put a submission into `state` behind the workflow's back (test set-up only)."""
+    """Put a submission into `state` behind the workflow's back (test set-up only).
+
+    Results count as sent an hour ago when the dispute window should still be open, else a month
+    ago (the window closed: approval may go ahead).
+    """
 
     def change(session) -> None:  # type: ignore[no-untyped-def]
         sub = session.get(Submission, sid)
         sub.state = state
-        sub.results_sent_at = rt.clock.now() - timedelta(hours=1) if results_sent else None
+        ago = timedelta(hours=1) if window_open else timedelta(days=30)
+        sub.results_sent_at = rt.clock.now() - ago if results_sent else None
         session.add(sub)
         for d in session.exec(select(Dispute).where(Dispute.submission_id == sid)):
             session.delete(d)

@@ -34,7 +34,7 @@ def _pairs() -> list[tuple[str, str]]:
 def test_state_trigger_pair(rt: Runtime, mini: str, state: str, trigger: str) -> None:
     definition = rt.workflows.definition(DEFINITION_NAME)
     sid = submission_id(rt, "dept-a")
-    force_state(rt, sid, state, open_dispute=(trigger == "dispute"))
+    force_state(rt, sid, state, open_dispute=(trigger == "dispute"), window_open=(trigger == "dispute"))
     role = sorted(definition.roles_for(trigger))[0]
     actor = principal(rt, MINI_PEOPLE[role])
     before_state, before_version = state_and_version(rt, sid)

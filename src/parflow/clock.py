@@ -53,6 +53,10 @@ class OffsetClock:
     def now(self) -> datetime:
         return self._base.now() + self._offset
 
+    def set(self, instant: datetime) -> None:
+        """Jump to `instant` and keep running from there (the demo moves forward through a season)."""
+        self._offset = ensure_utc(instant) - self._base.now()
+
 
 def ensure_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from parflow import demo_season
 from parflow.clock import OffsetClock
 from parflow.services import users
 from parflow.services.campaign_input import CampaignInput, read_campaign
@@ -100,6 +101,9 @@ def prepare(rt: Runtime, campaign: CampaignInput) -> tuple[LoadReport, list[Demo
         return accounts
 
     accounts = rt.db.run(set_passwords)
+    if campaign.spec.demo and campaign.spec.demo.as_of:
+        # first run only: agencies part-way through their self-assessment on the demo date
+        demo_season.seed_demo(rt, campaign.spec.code, campaign.spec.demo.as_of)
     return report, accounts, password
 
 

@@ -50,7 +50,7 @@ def test_role_event_matrix(rt: Runtime, mini: str, client, login, actor: str, tr
     definition = rt.workflows.definition("par-index")
     state = next(t.source for t in definition.transitions if t.trigger == trigger)
     sid = submission_id(rt, "dept-a")
-    force_state(rt, sid, state, open_dispute=(trigger == "dispute"))
+    force_state(rt, sid, state, open_dispute=(trigger == "dispute"), window_open=(trigger == "dispute"))
     email = ACTORS[actor]
     headers = login(email) if email else {}
     before = state_and_version(rt, sid), audit_count(rt, sid)

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from parflow.services.tick import tick
 from parflow.store.models import Notification, Submission
+from tests.scoring.helpers import complete_self_assessment
 
 from .conftest import local, outbox, submission_of
 
@@ -22,6 +23,7 @@ def test_reminders_go_to_pending_agencies_only_and_stop_after_submit(rt, early, 
     at("2022-01-06 10:00")
     focal = login("dau-moi.sgtvt@haiphong.example")
     sid = submission_of(rt, "sgtvt").id
+    complete_self_assessment(rt, sid)
     assert client.post(f"/api/v1/submissions/{sid}/events/submit", headers=focal).status_code == 200
 
     report = tick(rt, local("2022-01-07 08:00"))
@@ -40,6 +42,7 @@ def test_reminders_go_to_pending_agencies_only_and_stop_after_submit(rt, early, 
     at("2022-01-07 08:00:30")
     stp = login("dau-moi.stp@haiphong.example")
     stp_id = submission_of(rt, "stp").id
+    complete_self_assessment(rt, stp_id)
     assert client.post(f"/api/v1/submissions/{stp_id}/events/submit", headers=stp).status_code == 200
     statuses = {r.recipient_email: r.status for r in outbox(rt, "reminder")}
     assert statuses["dau-moi.stp@haiphong.example"] == "cancelled"

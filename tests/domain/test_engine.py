@@ -55,8 +55,13 @@ PAIRS = [(s, t) for s in DEFINITION.states for t in DEFINITION.triggers()]
 
 
 def facts_for(trigger: str) -> Facts:
-    # `dispute` needs an open dispute on file; `resolve` and `approve` need none.
-    return Facts(open_disputes=1 if trigger == "dispute" else 0)
+    # `dispute` needs an open dispute on file and the window open; `approve` needs the window
+    # closed and no dispute.
+    if trigger == "dispute":
+        return Facts(open_disputes=1)
+    if trigger == "approve":
+        return Facts(window_closes=NOW - timedelta(days=1))
+    return Facts()
 
 
 @pytest.mark.parametrize(("state", "trigger"), PAIRS)
@@ -87,7 +92,9 @@ def test_no_auto_transitions() -> None:
 
 
 def test_guard_failure_lists_every_unmet_condition() -> None:
-    facts = Facts(unappraised=["1.1", "2.3"], open_disputes=2, survey_missing=["8.1"], sent_at=None)
+    facts = Facts(
+        unappraised=["1.1", "2.3"], open_disputes=2, survey_missing=["8.1"], sent_at=None, window_closes=None
+    )
     with pytest.raises(GuardFailed) as caught:
         ENGINE.fire("under_appraisal", "approve", {"home_affairs"}, facts)
     keys = [u.key for u in caught.value.unmet]

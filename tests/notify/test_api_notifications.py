@@ -11,6 +11,7 @@ import parflow.web
 from parflow.notify.delivery import deliver_pending
 from parflow.services.runtime import Runtime
 from tests.notify.mailtools import SmtpServer, routed
+from tests.scoring.helpers import complete_self_assessment
 
 FOCAL = "dau-moi.sgtvt@haiphong.example"
 OTHER_FOCAL = "dau-moi.stp@haiphong.example"
@@ -20,6 +21,7 @@ HOME_AFFAIRS = "cchc.nhung@snv.haiphong.example"
 def submit(client: TestClient, campaign: str, login) -> int:  # type: ignore[no-untyped-def]
     focal = login(FOCAL)
     [sub] = client.get(f"/api/v1/campaigns/{campaign}/submissions", headers=focal).json()
+    complete_self_assessment(client.app.state.runtime, int(sub["id"]))
     fired = client.post(f"/api/v1/submissions/{sub['id']}/events/submit", headers=focal)
     assert fired.status_code == 200, fired.text
     return int(sub["id"])

@@ -7,6 +7,7 @@ from parflow.cli import (  # noqa: F401  (each module registers its commands)
     core,
     deadlines,
     notify,
+    scoring,
 )
 from parflow.cli.app import app
 

@@ -296,4 +296,8 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
             f"… and {hidden} more agency accounts: dau-moi.<agency>@haiphong.example (focal point) and "
             "lanh-dao.<agency>@haiphong.example (head)."
         )
+    console.print(
+        "Try it: Sở Giao thông vận tải has finished its self-assessment but not sent it. Sign in as "
+        "dau-moi.sgtvt@haiphong.example and fire `submit` (see README, 'Scoring')."
+    )
     console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")

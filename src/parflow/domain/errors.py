@@ -77,3 +77,9 @@ class TooLarge(ParflowError):
 class RateLimited(ParflowError):
     status = 429
     code = "rate_limited"
+
+
+class WrongPhase(Conflict):
+    """The submission's state does not allow this kind of edit (e.g. self-scores after submitting)."""
+
+    code = "wrong_phase"

@@ -75,6 +75,14 @@ def dispute_window_open(ctx: GuardContext) -> list[Unmet]:
     return [] if ctx.now <= closes else [Unmet("guard.dispute_window_closed", {"closed_at": closes})]
 
 
+def dispute_window_closed(ctx: GuardContext) -> list[Unmet]:
+    """The agency's right to dispute lasts the whole window: results are final only after it."""
+    closes = ctx.dispute_window_closes_at()
+    if closes is None or ctx.now > closes:
+        return []  # not sent yet is `results_sent`'s concern
+    return [Unmet("guard.dispute_window_still_open", {"closes_at": closes})]
+
+
 def has_open_disputes(ctx: GuardContext) -> list[Unmet]:
     return [] if ctx.open_dispute_count() > 0 else [Unmet("guard.no_dispute_filed")]
 
@@ -100,6 +108,7 @@ GUARDS: Mapping[str, Guard] = {
     "appraisal_complete": appraisal_complete,
     "results_sent": results_sent,
     "dispute_window_open": dispute_window_open,
+    "dispute_window_closed": dispute_window_closed,
     "has_open_disputes": has_open_disputes,
     "no_open_disputes": no_open_disputes,
     "survey_results_present": survey_results_present,

@@ -14,7 +14,7 @@ from parflow import __version__
 from parflow.services.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
-from parflow.web.api import auth, campaigns, deadlines, notifications, submissions
+from parflow.web.api import auth, campaigns, deadlines, notifications, scoring, submissions
 from parflow.web.pages import auth as pages_auth
 from parflow.web.pages import home as pages_home
 from parflow.web.pages import mail
@@ -86,6 +86,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(deadlines.router)
     app.include_router(notifications.router)
     app.include_router(mail.router)
+    app.include_router(scoring.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -106,6 +106,19 @@ class EventOut(BaseModel):
     confirm: LabelOut | None = None
 
 
+class ScoresSummaryOut(BaseModel):
+    """Totals so far; the leaf-by-leaf sheet is at `sheet_path`."""
+
+    criteria_set: str | None
+    leaves_self_scored: int
+    leaves_to_self_score: int
+    self_assessed_total: str
+    index_total: str | None  # appraised + survey; hidden from the agency until results are sent
+    sipas_percent: str | None
+    excluded_reason: str | None
+    sheet_path: str
+
+
 class SubmissionOut(SubmissionSummary):
     campaign: str
     submitted_at: datetime | None
@@ -114,6 +127,7 @@ class SubmissionOut(SubmissionSummary):
     allowed_events: list[EventOut]
     # the agency's calendar feed (secret link), shown to the agency and to Home Affairs
     calendar_feed: str | None = None
+    scores: ScoresSummaryOut | None = None
 
 
 class EventIn(BaseModel):

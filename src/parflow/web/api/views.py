@@ -21,6 +21,7 @@ from parflow.web.api.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
+from parflow.web.api.scoring_views import scores_summary
 
 
 def label(definition: WorkflowDefinition, state: str) -> LabelOut:
@@ -98,6 +99,7 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
         deadlines=all_deadlines,
         allowed_events=events,
         calendar_feed=feed,
+        scores=scores_summary(session, principal, found),
     )
 
 

@@ -1,6 +1,6 @@
 """login failures
 
-Revision ID: 0005
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 20:26:57.601968
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import parflow.store.types
 
-revision = "0005"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

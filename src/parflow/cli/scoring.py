@@ -1,0 +1,120 @@
+"""Scoring commands: import survey results; print or export the results table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parflow.cli.app import _run, _runtime, app, fail
+from parflow.domain.errors import Invalid
+from parflow.i18n import t
+
+survey_app = typer.Typer(help="Sociological survey results.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
+
+
+@survey_app.command("import")
+def survey_import(
+    campaign: Annotated[str, typer.Argument(help="campaign code, e.g. haiphong-2021")],
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX, one row per agency")],
+) -> None:
+    """Import survey scores and SIPAS per agency; any bad row rejects the whole file."""
+    from parflow.services.survey import import_survey
+
+    def action() -> None:
+        if not file.is_file():
+            fail(f"{file}: no such file")
+        data = file.read_bytes()
+        rt = _runtime()
+        try:
+            report = rt.db.run(lambda s: import_survey(s, rt, None, campaign, data, file.name))
+        except Invalid as exc:
+            # one line per bad row, so a long file's problems can be read (and grepped)
+            lines = [t(exc.key, "en", **exc.params)] + [t(u.key, "en", **u.params) for u in exc.unmet]
+            typer.echo("\n".join(f"parflow: {line}" for line in lines), err=True)
+            raise typer.Exit(1) from None
+        typer.echo(
+            f"survey results imported for {len(report.agencies)} agencies "
+            f"({report.leaves} leaf scores, sha256 {report.sha256[:12]})"
+        )
+        if report.without_results:
+            typer.echo(f"still without survey results: {', '.join(report.without_results)}")
+
+    _run(action)
+
+
+@app.command("results")
+def results_command(
+    campaign: str,
+    format: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="the live table before publication (not frozen)")
+    ] = False,
+) -> None:
+    """The published results of a campaign (or, with --preview, the table as it stands now)."""
+    from parflow.services import result_exports, results
+    from parflow.services.campaigns import get_campaign
+
+    if format not in ("table", "json", "csv", "xlsx"):
+        raise typer.BadParameter("use table, json, csv or xlsx", param_hint="--format")
+    if format == "xlsx" and output is None:
+        raise typer.BadParameter("xlsx needs --output FILE", param_hint="--output")
+
+    def action() -> None:
+        rt = _runtime()
+        with rt.db.read() as session:
+            if preview:
+                payload = results.compute(session, rt, get_campaign(session, campaign))
+                payload["published_at"] = None
+            else:
+                payload = results.published(session, campaign)
+        if format == "xlsx":
+            data = result_exports.to_xlsx(payload)
+        elif format == "csv":
+            data = result_exports.to_csv(payload)
+        elif format == "json":
+            data = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode()
+        else:
+            _table(payload)
+            return
+        if output is not None:
+            output.write_bytes(data)
+            typer.echo(f"wrote {output}")
+        else:
+            typer.echo(data.decode("utf-8-sig"), nl=False)
+
+    _run(action)
+
+
+def _table(payload) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for group in payload["groups"]:
+        table = Table(title=f"{group['label']['vi']} / {group['label']['en']}")
+        for heading in ("rank", "agency", "index", "appraised", "survey", "SIPAS %", "class", "state"):
+            table.add_column(heading)
+        for row in group["rows"]:
+            table.add_row(
+                str(row["rank"]),
+                row["agency"]["name"],
+                row["total"],
+                row["appraised"],
+                row["survey"],
+                row["sipas_percent"] or "—",
+                (row["classification"] or {}).get("vi", ""),
+                _state(row),
+            )
+        console.print(table)
+    for item in payload.get("excluded", []):
+        console.print(f"not ranked: {item['agency']['name']} — {item['reason']}")
+
+
+def _state(row) -> str:  # type: ignore[no-untyped-def]
+    state = (row.get("state") or {}).get("key", "")
+    return state if row.get("complete", True) else f"{state} (incomplete)"

@@ -1,0 +1,122 @@
+"""A submission's score sheet: its criteria set, the scores entered so far, evidence and disputes.
+
+Shared by the scoring use cases (which need the leaves to check input against) and by the views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from parflow.domain.errors import Invalid, NotFound, Unmet
+from parflow.domain.scoring import Index, Leaf, index_of
+from parflow.store.models import Criterion, Dispute, Evidence, Score, Submission
+
+
+def criteria_of(session: Session, submission: Submission) -> list[Criterion]:
+    if submission.criteria_set_id is None:
+        return []
+    return list(
+        session.exec(
+            select(Criterion)
+            .where(Criterion.set_id == submission.criteria_set_id)
+            .order_by(col(Criterion.position))
+        )
+    )
+
+
+def scores_of(session: Session, submission_ids: Iterable[int]) -> dict[int, dict[str, Score]]:
+    ids = list(submission_ids)
+    result: dict[int, dict[str, Score]] = {i: {} for i in ids}
+    if not ids:
+        return result
+    for row in session.exec(select(Score).where(col(Score.submission_id).in_(ids))):
+        result[row.submission_id][row.criterion_code] = row
+    return result
+
+
+def as_leaves(criteria: Iterable[Criterion]) -> list[Leaf]:
+    return [Leaf(c.code, c.field_code, c.max_score, c.scored_by) for c in criteria if c.is_leaf]
+
+
+def counted_scores(criteria: Iterable[Criterion], scores: dict[str, Score]) -> dict[str, Decimal | None]:
+    """The score that counts for the index: appraised for agency leaves, survey for survey leaves."""
+    counted: dict[str, Decimal | None] = {}
+    for c in criteria:
+        if not c.is_leaf:
+            continue
+        s = scores.get(c.code)
+        counted[c.code] = (
+            None if s is None else (s.survey_score if c.scored_by == "survey" else s.appraised_score)
+        )
+    return counted
+
+
+def self_scores(criteria: Iterable[Criterion], scores: dict[str, Score]) -> dict[str, Decimal | None]:
+    """The agency's own view: self-scores for agency leaves, survey scores for survey leaves."""
+    counted: dict[str, Decimal | None] = {}
+    for c in criteria:
+        if not c.is_leaf:
+            continue
+        s = scores.get(c.code)
+        counted[c.code] = None if s is None else (s.survey_score if c.scored_by == "survey" else s.self_score)
+    return counted
+
+
+@dataclass
+class Sheet:
+    submission: Submission
+    criteria: list[Criterion]
+    scores: dict[str, Score]
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    disputes: dict[str, list[Dispute]] = field(default_factory=dict)
+
+    @property
+    def leaves(self) -> dict[str, Criterion]:
+        return {c.code: c for c in self.criteria if c.is_leaf}
+
+    def index(self) -> Index:
+        return index_of(as_leaves(self.criteria), counted_scores(self.criteria, self.scores))
+
+    def self_index(self) -> Index:
+        return index_of(as_leaves(self.criteria), self_scores(self.criteria, self.scores))
+
+
+def load_sheet(session: Session, submission: Submission, *, with_attachments: bool = True) -> Sheet:
+    assert submission.id is not None
+    sheet = Sheet(
+        submission, criteria_of(session, submission), scores_of(session, [submission.id])[submission.id]
+    )
+    if with_attachments:
+        for ev in session.exec(
+            select(Evidence).where(Evidence.submission_id == submission.id).order_by(col(Evidence.id))
+        ):
+            sheet.evidence.setdefault(ev.criterion_code, []).append(ev)
+        for d in session.exec(
+            select(Dispute).where(Dispute.submission_id == submission.id).order_by(col(Dispute.id))
+        ):
+            sheet.disputes.setdefault(d.criterion_code, []).append(d)
+    return sheet
+
+
+def leaf_problem(leaves: dict[str, Criterion], code: str, scored_by: str) -> Unmet | None:
+    """Why `code` cannot take this kind of score, or None when it can."""
+    leaf = leaves.get(code)
+    if leaf is None:
+        return Unmet("scoring.unknown_criterion", {"criterion": code}, field=code)
+    if leaf.scored_by != scored_by:
+        key = "scoring.survey_leaf" if leaf.scored_by == "survey" else "scoring.agency_leaf"
+        return Unmet(key, {"criterion": code}, field=code)
+    return None
+
+
+def require_known(criteria: list[Criterion], code: str) -> None:
+    """404 for a criterion code the submission's set does not have; 422 for an inner node."""
+    node = next((c for c in criteria if c.code == code), None)
+    if node is None:
+        raise NotFound("criterion.not_found", criterion=code)
+    if not node.is_leaf:
+        raise Invalid("scoring.not_leaf", criterion=code)
