@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Forbidden, Invalid, NotFound, Unmet
 from parflow.domain.roles import Role
-from parflow.services import audit
+from parflow.services import audit, deadline_sync
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal, council_visible_states
 from parflow.services.campaigns import get_campaign
 from parflow.services.runtime import Runtime
@@ -146,6 +146,8 @@ def save_appraisals(
             agency=found.agency,
             data={"version": submission.version, "changes": changes},
         )
+        # council members who just finished their part get no more reminders for it
+        deadline_sync.after_work_change(session, rt, found.campaign)
     session.flush()
     return Appraised(found, saved, [c["criterion"] for c in changes], entry)
 

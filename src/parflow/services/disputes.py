@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from parflow.domain.errors import Conflict, Forbidden, GuardFailed, Invalid, NotFound, Unmet
 from parflow.domain.guards import GUARDS
 from parflow.domain.roles import Role
-from parflow.services import audit, outbox
+from parflow.services import audit, deadline_sync, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.campaigns import get_campaign
 from parflow.services.guard_facts import SubmissionFacts
@@ -357,6 +357,8 @@ def resolve_dispute(
     last = still_open is None
     if last and found.definition.transition(submission.state, "resolve") is not None:
         fire_event(session, rt, principal, submission.id or 0, "resolve", comment=None)
+    # the owner of a resolved dispute may have nothing left to do: stop reminding them
+    deadline_sync.after_work_change(session, rt, found.campaign)
     return found, row, last
 
 
