@@ -73,7 +73,9 @@ def live(rt: Runtime, clock: FixedClock) -> Iterator[LiveServer]:
         sock.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's synchronous API is open it keeps an event loop
+# running on the main thread, and tests that call asyncio.run() (e-mail delivery) would fail after it.
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not installed at {CHROMIUM} (CI installs Debian's chromium package)")
