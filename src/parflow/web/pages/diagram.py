@@ -18,7 +18,6 @@ NODE_W = 210
 NODE_H = 54
 GAP_X = 90
 GAP_Y = 104
-MARGIN = 70
 CHAR_W = 6.6  # average width of a 12px character, for sizing label backgrounds
 
 
@@ -44,6 +43,8 @@ class Edge:
 
 @dataclass(frozen=True)
 class Diagram:
+    min_x: float
+    min_y: float
     width: float
     height: float
     nodes: list[Node]
@@ -95,33 +96,54 @@ def _arrow(dx: float, dy: float) -> str:
     return "→" if dx > 0 else "←"
 
 
+def place(definition: WorkflowDefinition, depth: dict[str, int]) -> dict[str, float]:
+    """The left edge of each box: the first row centred, each later row ordered and placed by the
+    mean position of the states leading into it (so children sit under their parents), pushed
+    apart where boxes would overlap."""
+    rows: dict[int, list[str]] = {}
+    for state in definition.states:  # the YAML's order breaks ties
+        rows.setdefault(depth[state], []).append(state)
+    parents: dict[str, set[str]] = {s: set() for s in definition.states}
+    for t in definition.transitions:
+        if depth[t.source] < depth[t.dest]:
+            parents[t.dest].add(t.source)
+    step = NODE_W + GAP_X
+    x: dict[str, float] = {}
+    for level in sorted(rows):
+        states = rows[level]
+        wanted = {
+            s: sum(x[p] for p in parents[s]) / len(parents[s]) if parents[s] else float(i * step)
+            for i, s in enumerate(states)
+        }
+        ordered = sorted(states, key=lambda s: (wanted[s], states.index(s)))
+        placed: list[float] = []
+        for s in ordered:
+            placed.append(max(wanted[s], placed[-1] + step) if placed else wanted[s])
+        # centre the row on what it wanted, so a pair of children straddles their parent
+        shift = sum(wanted[s] - p for s, p in zip(ordered, placed, strict=True)) / len(ordered)
+        for s, p in zip(ordered, placed, strict=True):
+            x[s] = p + shift
+    return x
+
+
 def layout(definition: WorkflowDefinition, lang: str) -> Diagram:
     depth = layers(definition)
-    rows: dict[int, list[str]] = {}
-    for state in definition.states:  # keep the YAML's order within a row
-        rows.setdefault(depth[state], []).append(state)
-    widest = max(len(r) for r in rows.values())
-    width = 2 * MARGIN + widest * NODE_W + (widest - 1) * GAP_X + 120  # room for loops on the right
+    left = place(definition, depth)
     centres: dict[str, tuple[float, float]] = {}
     nodes = []
-    for level, states in sorted(rows.items()):
-        row_w = len(states) * NODE_W + (len(states) - 1) * GAP_X
-        left = (width - 120 - row_w) / 2
-        for i, state in enumerate(states):
-            x = left + i * (NODE_W + GAP_X)
-            y = MARGIN + level * (NODE_H + GAP_Y)
-            centres[state] = (x + NODE_W / 2, y + NODE_H / 2)
-            nodes.append(
-                Node(
-                    state,
-                    x,
-                    y,
-                    wrap(definition.states[state].get(lang)),
-                    state == definition.initial,
-                    state in definition.final,
-                )
+    for state in definition.states:
+        x, y = left[state], depth[state] * (NODE_H + GAP_Y)
+        centres[state] = (x + NODE_W / 2, y + NODE_H / 2)
+        nodes.append(
+            Node(
+                state,
+                x,
+                y,
+                wrap(definition.states[state].get(lang)),
+                state == definition.initial,
+                state in definition.final,
             )
-    height = MARGIN + len(rows) * (NODE_H + GAP_Y) - GAP_Y + 30
+        )
 
     grouped: dict[tuple[str, str], list[str]] = {}
     titles: dict[tuple[str, str], list[str]] = {}
@@ -160,14 +182,33 @@ def layout(definition: WorkflowDefinition, lang: str) -> Diagram:
             shift = label_w / 2 + 4
             lx, ly = mx + nx * shift, my + ny * shift
         elif bend:
-            # a slanted pair: both labels at the pair's centre, one above the other, each with an
-            # arrow saying which way its transition goes
+            # a slanted pair: both labels at the pair's middle, one above the other, each with an
+            # arrow saying which way its transition goes, leaning away from the upper state's
+            # other edges (towards the side the pair goes to)
             text = f"{_arrow(tx - sx, ty - sy)} {text}"
             label_w += 2 * CHAR_W
+            upper_x = sx if depth[source] < depth[dest] else tx
             lx, ly = (sx + tx) / 2, (sy + ty) / 2 + (-11 if (source, dest) < (dest, source) else 11)
-            # lean away from the middle of the diagram, where the other edges run
-            lx += (label_w / 2 - 24) * (-1 if lx < (width - 120) / 2 else 1)
+            lx += (label_w / 2 - 24) * (-1 if lx < upper_x else 1)
         edges.append(Edge(path, text, lx, ly + 4, label_w, title))
     ix, iy = centres[definition.initial]
     start = (ix, iy - NODE_H / 2 - 34, ix, iy - NODE_H / 2 - 2)
-    return Diagram(width, height, nodes, edges, start)
+    # the drawing's extent: boxes, labels (loops' labels stick out on the right) and the start dot
+    xs = [n.x for n in nodes] + [e.label_x - e.label_w / 2 for e in edges]
+    xe = (
+        [n.x + NODE_W for n in nodes]
+        + [e.label_x + e.label_w / 2 for e in edges]
+        + [centres[s][0] + NODE_W / 2 + 75 for s, d in grouped if s == d]
+    )
+    ys = [start[1] - 8]
+    ye = [n.y + NODE_H for n in nodes]
+    pad = 12
+    return Diagram(
+        min(xs) - pad,
+        min(ys) - pad,
+        max(xe) - min(xs) + 2 * pad,
+        max(ye) - min(ys) + 2 * pad,
+        nodes,
+        edges,
+        start,
+    )

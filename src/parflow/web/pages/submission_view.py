@@ -15,9 +15,8 @@ from parflow.domain.errors import Unmet
 from parflow.domain.guards import GUARDS
 from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.workflow import Label, Transition
-from parflow.i18n import t
 from parflow.services import notification_log
-from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
+from parflow.services.access import Principal
 from parflow.services.deadlines import CampaignDeadlines, answered_milestones
 from parflow.services.evidence import can_add_evidence
 from parflow.services.guard_facts import SubmissionFacts
@@ -281,7 +280,7 @@ def describe(entry: AuditEntry, lang: str, definition: Any) -> str:
         return "Included in the ranking again" if en else "Xếp hạng trở lại"
     if entry.action == "survey_import":
         return "Survey results imported" if en else "Nhập kết quả điều tra xã hội học"
-    return t(f"audit.action.{entry.action}", lang) if entry.action else ""
+    return entry.action
 
 
 def _ddmmyyyy(value: object) -> str:
@@ -291,7 +290,3 @@ def _ddmmyyyy(value: object) -> str:
         except ValueError:
             return value
     return str(value or "")
-
-
-def is_reader_only(roles: set[str]) -> bool:
-    return bool(roles & CAMPAIGN_WIDE_READERS) and not roles & {Role.home_affairs}
