@@ -297,7 +297,8 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
             "lanh-dao.<agency>@haiphong.example (head)."
         )
     console.print(
-        "Try it: Sở Giao thông vận tải has finished its self-assessment but not sent it. Sign in as "
-        "dau-moi.sgtvt@haiphong.example and fire `submit` (see README, 'Scoring')."
+        "Try it: Sở Giao thông vận tải has finished its self-assessment but not sent it. Sign in at "
+        f"{base_url}/ as dau-moi.sgtvt@haiphong.example, open 'Hồ sơ của cơ quan' and send it "
+        "(see README, 'Using the web application')."
     )
     console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")

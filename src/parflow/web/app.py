@@ -18,6 +18,7 @@ from parflow.web.api import auth, campaigns, deadlines, notifications, scoring, 
 from parflow.web.pages import auth as pages_auth
 from parflow.web.pages import home as pages_home
 from parflow.web.pages import mail
+from parflow.web.pages import routes as pages
 from parflow.web.security import install_security
 from parflow.web.session import COOKIE, SessionCodec, write_cookie
 
@@ -87,6 +88,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(mail.router)
     app.include_router(scoring.router)
+    app.include_router(pages.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

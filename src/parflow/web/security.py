@@ -44,6 +44,7 @@ def install_security(app: FastAPI, *, https: bool, max_body_bytes: int) -> None:
             headers.setdefault("Content-Security-Policy", PAGE_CSP)
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.url.path.startswith("/api/") or request.url.path.startswith(("/login", "/submissions")):
+        # signed-in pages carry one person's view of the data: never keep them in a shared cache
+        if request.url.path.startswith(("/api/", "/login", "/submissions", "/campaigns", "/disputes")):
             headers.setdefault("Cache-Control", "no-store")
         return response

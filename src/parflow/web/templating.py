@@ -7,6 +7,7 @@ language picks one. Dates are dd/mm/yyyy, scores use a decimal comma in Vietname
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from parflow.i18n import format_date, format_instant, format_score, t
-from parflow.web.pages.nav import nav_items
+from parflow.web.pages.nav import campaign_in_view, nav_items
 from parflow.web.session import csrf_token, session
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -30,6 +31,9 @@ environment = Environment(
 )
 environment.filters["ddmmyyyy"] = lambda d: format_date(d) if d else "—"
 environment.filters["instant"] = lambda d, tz="Asia/Ho_Chi_Minh": format_instant(d, tz) if d else "—"
+environment.filters["iso"] = lambda d: d.isoformat() if d else ""
+# instants kept as ISO text (frozen result snapshots)
+environment.filters["isoinstant"] = lambda s: format_instant(datetime.fromisoformat(s)) if s else "—"
 templates = Jinja2Templates(env=environment)
 
 
@@ -41,6 +45,8 @@ def render(
     request: Request, name: str, context: Mapping[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     lang = page_language(request)
+    user = getattr(request.state, "page_user", None)
+    campaigns = getattr(request.state, "user_campaigns", [])
     base: dict[str, Any] = {
         "request": request,
         "lang": lang,
@@ -49,12 +55,31 @@ def render(
         "score": lambda value: format_score(value, lang),
         "label": lambda pair: _label(pair, lang),
         "csrf_token": csrf_token(request),
-        "user": getattr(request.state, "page_user", None),
+        "user": user,
         "demo_mode": request.app.state.runtime.settings.demo_mode,
-        "nav_items": nav_items(getattr(request.state, "page_user", None), request.url.path),
+        "nav_items": nav_items(user, request.url.path, campaigns),
+        "nav_campaign": campaign_in_view(campaigns, request.url.path) if user else None,
+        "flash": pop_flash(request, lang),
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     base.update(context or {})
     return templates.TemplateResponse(request, name, base, status_code=status_code)
+
+
+def flash(request: Request, key: str, **params: str) -> None:
+    """A message for the next page this person sees (after a redirect), e.g. "saved"."""
+    session(request)["flash"] = [key, params]
+    request.state.session_dirty = True
+
+
+def pop_flash(request: Request, lang: str) -> str | None:
+    data = session(request)
+    stored = data.pop("flash", None)
+    if not stored:
+        return None
+    request.state.session_dirty = True
+    key, params = stored
+    return t(key, lang, **params)
 
 
 def _label(pair: Any, lang: str) -> str:

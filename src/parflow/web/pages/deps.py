@@ -6,10 +6,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
+from sqlmodel import col, select
 
 from parflow.domain.errors import ParflowError
 from parflow.services.access import Principal, load_principal
+from parflow.store.models import Campaign
 from parflow.web.deps import RuntimeDep
+from parflow.web.pages.nav import CampaignRef
 from parflow.web.session import csrf_ok
 
 
@@ -31,6 +34,16 @@ def page_user(request: Request, rt: RuntimeDep) -> Principal | None:
         return None
     with rt.db.read() as session:
         principal = load_principal(session, person_id)
+        if principal is not None and principal.campaign_ids():
+            # newest first: the navigation bar shows the latest campaign unless the page names one
+            rows = session.exec(
+                select(Campaign)
+                .where(col(Campaign.id).in_(principal.campaign_ids()))
+                .order_by(col(Campaign.index_year).desc(), col(Campaign.id).desc())
+            ).all()
+            request.state.user_campaigns = [
+                CampaignRef(c.id or 0, c.code, c.title, c.published_at is not None) for c in rows
+            ]
     if principal is not None:
         request.state.page_user = principal
         request.state.language = principal.language
@@ -46,6 +59,12 @@ def require_user(request: Request, user: Annotated[Principal | None, Depends(pag
 
 def check_csrf(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> None:
     if not csrf_ok(request, csrf_token):
+        raise CsrfRejected("web.csrf_rejected")
+
+
+def check_csrf_value(request: Request, submitted: str | None) -> None:
+    """For multipart forms read as a stream (uploads), where the token arrives with the fields."""
+    if not csrf_ok(request, submitted):
         raise CsrfRejected("web.csrf_rejected")
 
 
