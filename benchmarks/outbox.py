@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (imports follow the sys.path fix on purpose)
 """Outbox delivery throughput: parflow's deliverer against a naive one-connection-per-message loop.
 
     .venv/bin/python benchmarks/outbox.py [--messages 500] [--rounds 3] [--security none|starttls]
@@ -17,6 +18,13 @@ With `--security starttls` every connection also negotiates TLS, as the default 
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/transitions.py shares its name with the `transitions` library: running a script from
+# this folder puts the folder first on sys.path, so take it off before anything imports the library
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import asyncio

@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (imports follow the sys.path fix on purpose)
 """How the tick's cost grows: with what is due, not with the size of the database.
 
 Builds databases of 35, 2,205 and 22,050 submissions (1, 63 and 630 campaigns of 35 agencies, bulk
@@ -9,6 +10,13 @@ submission owes one reminder). Prints a table with the ratios to the smallest da
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/transitions.py shares its name with the `transitions` library: running a script from
+# this folder puts the folder first on sys.path, so take it off before anything imports the library
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import statistics
