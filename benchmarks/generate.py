@@ -191,8 +191,14 @@ def province_input(base: CampaignInput, index: int, agencies: int) -> CampaignIn
     slug, name = PROVINCES[index % len(PROVINCES)]
     if index >= len(PROVINCES):
         slug, name = f"{slug}-{index // len(PROVINCES)}", f"{name} ({index // len(PROVINCES)})"
+    chosen = list(base.agencies)
+    if agencies < len(chosen):
+        # a small province still has departments and districts (both criteria sets)
+        departments = [a for a in chosen if a.group == "department"]
+        districts = [a for a in chosen if a.group != "department"]
+        chosen = departments[: (agencies + 1) // 2] + districts[: agencies // 2]
     listed: list[AgencySpec] = []
-    for spec in base.agencies[:agencies]:
+    for spec in chosen[:agencies]:
         listed.append(
             spec.model_copy(
                 update={"focal_point": _person(spec.focal_point, slug), "head": _person(spec.head, slug)}
@@ -662,6 +668,7 @@ def generate(
     agencies: int = 35,
     scores: bool = True,
     seed: int = 2021,
+    start: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Create `provinces` campaigns of `agencies` agencies and play their season up to AS_OF.
@@ -671,7 +678,7 @@ def generate(
     base = read_campaign(EXAMPLE, rt.workflows)
     summary = Summary()
     rng = random.Random(seed)
-    for index in range(provinces):
+    for index in range(start, start + provinces):
         data = province_input(base, index, agencies)
         rt.clock.set(LOADED_AT)  # type: ignore[attr-defined]
         with rt.db.write() as session:
