@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
+    ("submission", "ix_submission_due", ["next_due_at", "id"]),
     ("agency", "ix_agency_campaign_group_code", ["campaign_id", "group", "code"]),
     ("audit_entry", "ix_audit_submission_seq", ["submission_id", "seq"]),
     ("audit_entry", "ix_audit_campaign_action_at", ["campaign_id", "action", "at"]),
@@ -28,9 +29,14 @@ def upgrade() -> None:
     for table, name, columns in INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(name, columns, unique=False)
+    # replaced by ix_submission_due, which also serves the tick's ORDER BY
+    with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.drop_index("ix_submission_next_due_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.create_index("ix_submission_next_due_at", ["next_due_at"], unique=False)
     for table, name, _columns in reversed(INDEXES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(name)
