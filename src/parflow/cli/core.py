@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import getpass
-import io
 import json
 import sys
 from pathlib import Path
@@ -70,7 +69,7 @@ def status(
     ] = None,
 ) -> None:
     """Every agency's state, next deadline, overdue flag and publication risk."""
-    from parflow.services.status import campaign_status
+    from parflow.services.status import STATUS_FIELDS, campaign_status, iter_status
 
     if format not in ("table", "json", "csv"):
         raise typer.BadParameter("use table, json or csv", param_hint="--format")
@@ -85,15 +84,15 @@ def status(
             except ValueError:
                 fail(f"--now: '{now}' is not an ISO 8601 date or date-time (e.g. 2022-01-17T09:00)")
         with rt.db.read() as session:
+            if format == "csv":
+                # streamed: each row is written as it is read, whatever the size of the province
+                writer = csv.DictWriter(sys.stdout, fieldnames=STATUS_FIELDS, lineterminator="\r\n")
+                writer.writeheader()
+                writer.writerows(r.as_dict() for r in iter_status(session, rt, campaign))
+                return
             rows = campaign_status(session, rt, campaign)
         if format == "json":
             typer.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
-        elif format == "csv":
-            out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=list(rows[0].as_dict()) if rows else ["agency"])
-            writer.writeheader()
-            writer.writerows(r.as_dict() for r in rows)
-            typer.echo(out.getvalue(), nl=False)
         else:
             _status_table(rows)
 

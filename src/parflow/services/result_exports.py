@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,62 +40,87 @@ def _num(text: str | None) -> Decimal | None:
 
 def to_csv(payload: dict[str, Any]) -> bytes:
     """UTF-8 with BOM (so Excel shows the diacritics), comma-separated, decimal point."""
-    codes = _field_codes(payload)
+    return b"".join(csv_chunks(payload))
+
+
+def csv_chunks(payload: dict[str, Any], rows_per_chunk: int = 200) -> Iterator[bytes]:
+    """The CSV a few hundred rows at a time, for a streamed response."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            HEADINGS["group"],
-            HEADINGS["rank"],
-            HEADINGS["code"],
-            HEADINGS["name"],
-            *[f"Lĩnh vực {c}" for c in codes],
-            HEADINGS["appraised"],
-            HEADINGS["survey"],
-            HEADINGS["total"],
-            HEADINGS["sipas"],
-            HEADINGS["classification"],
-        ]
-    )
+    out.write("\ufeff")
+    for count, line in enumerate(_csv_rows(payload), start=1):
+        writer.writerow(line)
+        if count % rows_per_chunk == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def _csv_rows(payload: dict[str, Any]) -> Iterator[list[Any]]:
+    codes = _field_codes(payload)
+    yield [
+        HEADINGS["group"],
+        HEADINGS["rank"],
+        HEADINGS["code"],
+        HEADINGS["name"],
+        *[f"Lĩnh vực {c}" for c in codes],
+        HEADINGS["appraised"],
+        HEADINGS["survey"],
+        HEADINGS["total"],
+        HEADINGS["sipas"],
+        HEADINGS["classification"],
+    ]
     for group in payload["groups"]:
         for row in group["rows"]:
-            writer.writerow(
-                [
-                    group["label"]["vi"],
-                    row["rank"],
-                    row["agency"]["code"],
-                    row["agency"]["name"],
-                    *[row["fields"].get(c, "") for c in codes],
-                    row["appraised"],
-                    row["survey"],
-                    row["total"],
-                    row["sipas_percent"] or "",
-                    (row["classification"] or {}).get("vi", ""),
-                ]
-            )
-    for item in payload.get("excluded", []):
-        writer.writerow(
-            [
-                "Không xếp hạng",
-                "",
-                item["agency"]["code"],
-                item["agency"]["name"],
-                *[""] * len(codes),
-                *["", "", "", ""],
-                item["reason"],
+            yield [
+                group["label"]["vi"],
+                row["rank"],
+                row["agency"]["code"],
+                row["agency"]["name"],
+                *[row["fields"].get(c, "") for c in codes],
+                row["appraised"],
+                row["survey"],
+                row["total"],
+                row["sipas_percent"] or "",
+                (row["classification"] or {}).get("vi", ""),
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    for item in payload.get("excluded", []):
+        yield [
+            "Không xếp hạng",
+            "",
+            item["agency"]["code"],
+            item["agency"]["name"],
+            *[""] * len(codes),
+            *["", "", "", ""],
+            item["reason"],
+        ]
 
 
 def to_xlsx(payload: dict[str, Any]) -> bytes:
+    return b"".join(xlsx_chunks(payload))
+
+
+def xlsx_chunks(payload: dict[str, Any], chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The workbook, written by openpyxl in write-only mode (rows go to disk as they are added,
+    not kept as cell objects) into a spooled temporary file, then read back in chunks."""
+    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
+        _write_xlsx(payload, spool)
+        spool.seek(0)
+        while chunk := spool.read(chunk_size):
+            yield chunk
+
+
+def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    info = wb.active
-    info.title = "Thông tin"
+    wb = Workbook(write_only=True)
+    info = wb.create_sheet("Thông tin")
+    info.column_dimensions["A"].width = 32
+    info.column_dimensions["B"].width = 90
     published_at = payload.get("published_at")
     head = payload.get("audit_head") or {}
     for label, value in (
@@ -110,16 +137,22 @@ def to_xlsx(payload: dict[str, Any]) -> bytes:
         ("Mã băm bảng kết quả (SHA-256)", head.get("results_sha256", "")),
     ):
         info.append([label, value])
-    info.column_dimensions["A"].width = 32
-    info.column_dimensions["B"].width = 90
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
+
+    def styled(ws: Any, value: Any, *, font: Font | None = None, number: str | None = None) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            cell.font = font
+            cell.alignment = wrap
+        if number is not None:
+            cell.number_format = number
+        return cell
+
     sets = {s["code"]: s for s in payload.get("criteria_sets", [])}
     for group in payload["groups"]:
         ws = wb.create_sheet(group["label"]["vi"][:31])
         fields = sets.get(group.get("criteria_set") or "", {}).get("fields", [])
-        ws.append([f"Chỉ số CCHC năm {payload['campaign']['index_year']} — {group['label']['vi']}"])
-        ws["A1"].font = Font(bold=True, size=13)
         headings = [
             HEADINGS["rank"],
             HEADINGS["code"],
@@ -131,28 +164,7 @@ def to_xlsx(payload: dict[str, Any]) -> bytes:
             HEADINGS["sipas"],
             HEADINGS["classification"],
         ]
-        ws.append(headings)
-        for cell in ws[2]:
-            cell.font = bold
-            cell.alignment = wrap
-        for row in group["rows"]:
-            ws.append(
-                [
-                    row["rank"],
-                    row["agency"]["code"],
-                    row["agency"]["name"],
-                    *[_num(row["fields"].get(f["code"])) for f in fields],
-                    _num(row["appraised"]),
-                    _num(row["survey"]),
-                    _num(row["total"]),
-                    _num(row["sipas_percent"]),
-                    (row["classification"] or {}).get("vi", ""),
-                ]
-            )
-        for column in range(4, len(headings)):
-            for cells in ws.iter_cols(min_col=column, max_col=column, min_row=3):
-                for cell in cells:
-                    cell.number_format = "0.00"
+        # write-only sheets take their layout before the first row
         ws.column_dimensions["A"].width = 10
         ws.column_dimensions["B"].width = 16
         ws.column_dimensions["C"].width = 40
@@ -160,15 +172,31 @@ def to_xlsx(payload: dict[str, Any]) -> bytes:
             ws.column_dimensions[get_column_letter(column)].width = 18
         ws.row_dimensions[2].height = 90
         ws.freeze_panes = "D3"
+        title = f"Chỉ số CCHC năm {payload['campaign']['index_year']} — {group['label']['vi']}"
+        ws.append([styled(ws, title, font=Font(bold=True, size=13))])
+        ws.append([styled(ws, h, font=bold) for h in headings])
+        for row in group["rows"]:
+            numbers = [
+                *[_num(row["fields"].get(f["code"])) for f in fields],
+                _num(row["appraised"]),
+                _num(row["survey"]),
+                _num(row["total"]),
+                _num(row["sipas_percent"]),
+            ]
+            ws.append(
+                [
+                    row["rank"],
+                    row["agency"]["code"],
+                    row["agency"]["name"],
+                    *[styled(ws, n, number="0.00") for n in numbers],
+                    (row["classification"] or {}).get("vi", ""),
+                ]
+            )
     if payload.get("excluded"):
         ws = wb.create_sheet("Không xếp hạng")
-        ws.append([HEADINGS["code"], HEADINGS["name"], "Nhóm", "Lý do"])
-        for cell in ws[1]:
-            cell.font = bold
-        for item in payload["excluded"]:
-            ws.append([item["agency"]["code"], item["agency"]["name"], item["group"], item["reason"]])
         ws.column_dimensions["B"].width = 40
         ws.column_dimensions["D"].width = 80
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        ws.append([styled(ws, h, font=bold) for h in (HEADINGS["code"], HEADINGS["name"], "Nhóm", "Lý do")])
+        for item in payload["excluded"]:
+            ws.append([item["agency"]["code"], item["agency"]["name"], item["group"], item["reason"]])
+    wb.save(target)

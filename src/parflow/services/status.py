@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from parflow.domain.calendar import WorkingCalendar
@@ -37,6 +39,9 @@ class StatusRow:
         return row
 
 
+STATUS_FIELDS = [f.name for f in fields(StatusRow)]
+
+
 def publication_at_risk(
     definition: WorkflowDefinition,
     submission: Submission,
@@ -58,23 +63,31 @@ def publication_at_risk(
 
 
 def campaign_status(session: Session, rt: Runtime, code: str) -> list[StatusRow]:
+    return list(iter_status(session, rt, code))
+
+
+def iter_status(session: Session, rt: Runtime, code: str, batch: int = 1000) -> Iterator[StatusRow]:
+    """Every agency's status, read `batch` submissions at a time (keyset on group and code), so a
+    province with thousands of communes streams out without being held in memory at once."""
     campaign = get_campaign(session, code)
     definition = rt.workflows.definition(campaign.workflow_name)
     deadlines = CampaignDeadlines(session, campaign)
     now = rt.clock.now()
     today = deadlines.calendar.local_date(now)
-    rows = session.exec(
-        select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
-        .where(Submission.campaign_id == campaign.id)
-        .order_by(col(Agency.group), col(Agency.code))
-    ).all()
-    result = []
-    for submission, agency in rows:
-        d = deadlines.for_submission(submission, definition, now)
-        nxt = d.next
-        result.append(
-            StatusRow(
+    after: tuple[str, str] | None = None
+    while True:
+        query = (
+            select(Submission, Agency)
+            .join(Agency, col(Agency.id) == col(Submission.agency_id))
+            .where(Submission.campaign_id == campaign.id)
+        )
+        if after is not None:
+            query = query.where(tuple_(col(Agency.group), col(Agency.code)) > tuple_(*after))
+        rows = session.exec(query.order_by(col(Agency.group), col(Agency.code)).limit(batch)).all()
+        for submission, agency in rows:
+            d = deadlines.for_submission(submission, definition, now)
+            nxt = d.next
+            yield StatusRow(
                 agency=agency.code,
                 name=agency.name,
                 group=agency.group,
@@ -89,5 +102,7 @@ def campaign_status(session: Session, rt: Runtime, code: str) -> list[StatusRow]
                     definition, submission, d.dates, deadlines.calendar, today, campaign.dispute_window_days
                 ),
             )
-        )
-    return result
+        if len(rows) < batch:
+            return
+        after = (rows[-1][1].group, rows[-1][1].code)
+        session.expunge_all()  # rows already written out need not stay in the session

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -188,8 +189,8 @@ def read_results(rt: RuntimeDep, code: str = Code) -> ResultsOut:
     responses={200: {"content": {"text/csv": {}}}, 404: {"model": ErrorOut}},
 )
 def read_results_csv(rt: RuntimeDep, code: str = Code) -> Response:
-    return Response(
-        result_exports.to_csv(_published(rt, code)),
+    return StreamingResponse(
+        result_exports.csv_chunks(_published(rt, code)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{code}-ket-qua.csv"'},
     )
@@ -204,8 +205,8 @@ def read_results_csv(rt: RuntimeDep, code: str = Code) -> Response:
     },
 )
 def read_results_xlsx(rt: RuntimeDep, code: str = Code) -> Response:
-    return Response(
-        result_exports.to_xlsx(_published(rt, code)),
+    return StreamingResponse(
+        result_exports.xlsx_chunks(_published(rt, code)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{code}-ket-qua.xlsx"'},
     )
