@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import String, cast, literal
 from sqlmodel import Session, col, func, select
 
 from parflow.domain.calendar import WorkingCalendar
@@ -49,74 +50,84 @@ def digest_key(campaign_id: int, person_id: int, day: date) -> str:
 def enqueue_due_digests(session: Session, rt: Runtime, now: datetime) -> int:
     """Queue today's digest for every Home Affairs person whose digest is due; returns rows written.
 
-    Runs on every tick, so the work it does when nothing is due must not grow with the number of
-    submissions: a handful of set-wide queries (running campaigns, their Home Affairs people,
-    calendar exceptions, the digest keys already written today) decide which campaigns still owe
-    a digest, and only those are read in full, about once a day each.
+    Runs on every tick, so what it costs when nothing is due must not follow the number of
+    campaigns or submissions: per time zone, one query finds the Home Affairs people of running
+    campaigns who have no digest key for today yet (usually none after the first tick of the
+    day); only their campaigns are then read in full.
     """
-    campaigns = session.exec(select(Campaign).where(col(Campaign.published_at).is_(None))).all()
-    if not campaigns:
-        return 0
-    ids = [c.id or 0 for c in campaigns]
-    people: dict[int, list[Person]] = defaultdict(list)
-    for person, campaign_id in session.exec(
-        select(Person, RoleAssignment.campaign_id)
-        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-        .where(
-            col(RoleAssignment.campaign_id).in_(ids),
-            RoleAssignment.role == Role.home_affairs.value,
-            col(Person.active),
-        )
-        .order_by(col(Person.id))
-    ).all():
-        if all(p.id != person.id for p in people[campaign_id]):
-            people[campaign_id].append(person)
-    exceptions: dict[int, list[CalendarDay]] = defaultdict(list)
-    for day in session.exec(select(CalendarDay).where(col(CalendarDay.campaign_id).in_(ids))):
-        exceptions[day.campaign_id].append(day)
-    owed: dict[str, tuple[Campaign, Person, date]] = {}
-    for campaign in campaigns:
-        cid = campaign.id or 0
-        days = exceptions.get(cid, [])
-        calendar = WorkingCalendar(
-            campaign.timezone,
-            extra_days_off=[d.day for d in days if not d.working],
-            extra_working_days=[d.day for d in days if d.working],
-        )
-        today = calendar.local_date(now)
-        if not calendar.is_working_day(today) or now < calendar.at_local(today, SEND_FROM):
-            continue
-        for person in people.get(cid, []):
-            owed[digest_key(cid, person.id or 0, today)] = (campaign, person, today)
-    if not owed:
-        return 0
-    keys = list(owed)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        for (key,) in session.execute(select(Notification.key).where(col(Notification.key).in_(chunk))):
-            owed.pop(key, None)
-    by_campaign: dict[int, list[tuple[Person, date]]] = defaultdict(list)
-    campaign_of: dict[int, Campaign] = {}
-    for campaign, person, today in owed.values():
-        by_campaign[campaign.id or 0].append((person, today))
-        campaign_of[campaign.id or 0] = campaign
     written = 0
-    for cid, recipients in by_campaign.items():
-        campaign = campaign_of[cid]
-        context = digest_context(session, rt, campaign, CampaignDeadlines(session, campaign), now)
-        if context is None:
+    zones = session.exec(
+        select(Campaign.timezone).where(col(Campaign.published_at).is_(None)).distinct()
+    ).all()
+    for zone in zones:
+        national = WorkingCalendar(zone)
+        today = national.local_date(now)
+        if now < national.at_local(today, SEND_FROM):
             continue
-        for person, today in recipients:
-            written += outbox.enqueue(
-                session,
-                key=digest_key(cid, person.id or 0, today),
-                kind=KIND,
-                person=person,
-                now=now,
-                context=context,
-                campaign_id=cid,
+        exceptions = dict(
+            session.exec(
+                select(CalendarDay.campaign_id, CalendarDay.working).where(CalendarDay.day == today)
+            ).all()
+        )
+        if not national.is_working_day(today) and not any(exceptions.values()):
+            continue
+        owed = _owed(session, zone, today)
+        by_campaign: dict[int, list[int]] = defaultdict(list)
+        for campaign_id, person_id in owed:
+            if exceptions.get(campaign_id, national.is_working_day(today)):
+                by_campaign[campaign_id].append(person_id)
+        if not by_campaign:
+            continue
+        people = {
+            p.id: p
+            for p in session.exec(
+                select(Person).where(col(Person.id).in_({p for ps in by_campaign.values() for p in ps}))
             )
+        }
+        for campaign in session.exec(select(Campaign).where(col(Campaign.id).in_(list(by_campaign)))).all():
+            cid = campaign.id or 0
+            context = digest_context(session, rt, campaign, CampaignDeadlines(session, campaign), now)
+            if context is None:
+                continue
+            for person_id in by_campaign[cid]:
+                written += outbox.enqueue(
+                    session,
+                    key=digest_key(cid, person_id, today),
+                    kind=KIND,
+                    person=people[person_id],
+                    now=now,
+                    context=context,
+                    campaign_id=cid,
+                )
     return written
+
+
+def _owed(session: Session, zone: str, today: date) -> list[tuple[int, int]]:
+    """(campaign, person) of active Home Affairs people of running campaigns in `zone` without
+    today's digest key; the key's unique index answers each NOT EXISTS."""
+    key = (
+        literal(f"{KIND}:")
+        + cast(RoleAssignment.campaign_id, String)
+        + literal(":")
+        + cast(RoleAssignment.person_id, String)
+        + literal(f":{today.isoformat()}")
+    )
+    written = select(Notification.id).where(Notification.key == key).exists()
+    rows = session.exec(
+        select(RoleAssignment.campaign_id, RoleAssignment.person_id)
+        .join(Campaign, col(Campaign.id) == col(RoleAssignment.campaign_id))
+        .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+        .where(
+            RoleAssignment.role == Role.home_affairs.value,
+            col(Campaign.published_at).is_(None),
+            Campaign.timezone == zone,
+            col(Person.active),
+            ~written,
+        )
+        .distinct()
+        .order_by(col(RoleAssignment.campaign_id), col(RoleAssignment.person_id))
+    ).all()
+    return [(c, p) for c, p in rows]
 
 
 def previous_working_day(calendar: WorkingCalendar, day: date) -> date:

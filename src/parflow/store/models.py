@@ -137,7 +137,12 @@ class Person(SQLModel, table=True):
 
 class RoleAssignment(SQLModel, table=True):
     __tablename__ = "role_assignment"
-    __table_args__ = (UniqueConstraint("person_id", "campaign_id", "role", "agency_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "campaign_id", "role", "agency_id"),
+        # campaign-wide roles (e.g. every Home Affairs officer, for the daily digest) among the
+        # many agency roles
+        Index("ix_role_assignment_role_campaign", "role", "campaign_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)

@@ -16,6 +16,7 @@ depends_on = None
 
 INDEXES = (
     ("submission", "ix_submission_due", ["next_due_at", "id"]),
+    ("role_assignment", "ix_role_assignment_role_campaign", ["role", "campaign_id"]),
     ("agency", "ix_agency_campaign_group_code", ["campaign_id", "group", "code"]),
     ("audit_entry", "ix_audit_submission_seq", ["submission_id", "seq"]),
     ("audit_entry", "ix_audit_campaign_action_at", ["campaign_id", "action", "at"]),
