@@ -47,7 +47,7 @@ def digest_key(campaign_id: int, person_id: int, day: date) -> str:
     return f"{KIND}:{campaign_id}:{person_id}:{day.isoformat()}"
 
 
-def enqueue_due_digests(session: Session, rt: Runtime, now: datetime) -> int:
+def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_id: int | None = None) -> int:
     """Queue today's digest for every Home Affairs person whose digest is due; returns rows written.
 
     Runs on every tick, so what it costs when nothing is due must not follow the number of
@@ -71,7 +71,7 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime) -> int:
         )
         if not national.is_working_day(today) and not any(exceptions.values()):
             continue
-        owed = _owed(session, zone, today)
+        owed = _owed(session, zone, today, campaign_id)
         by_campaign: dict[int, list[int]] = defaultdict(list)
         for campaign_id, person_id in owed:
             if exceptions.get(campaign_id, national.is_working_day(today)):
@@ -102,7 +102,7 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime) -> int:
     return written
 
 
-def _owed(session: Session, zone: str, today: date) -> list[tuple[int, int]]:
+def _owed(session: Session, zone: str, today: date, campaign_id: int | None) -> list[tuple[int, int]]:
     """(campaign, person) of active Home Affairs people of running campaigns in `zone` without
     today's digest key; the key's unique index answers each NOT EXISTS."""
     key = (
@@ -113,9 +113,11 @@ def _owed(session: Session, zone: str, today: date) -> list[tuple[int, int]]:
         + literal(f":{today.isoformat()}")
     )
     written = select(Notification.id).where(Notification.key == key).exists()
+    query = select(RoleAssignment.campaign_id, RoleAssignment.person_id)
+    if campaign_id is not None:
+        query = query.where(RoleAssignment.campaign_id == campaign_id)
     rows = session.exec(
-        select(RoleAssignment.campaign_id, RoleAssignment.person_id)
-        .join(Campaign, col(Campaign.id) == col(RoleAssignment.campaign_id))
+        query.join(Campaign, col(Campaign.id) == col(RoleAssignment.campaign_id))
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
         .where(
             RoleAssignment.role == Role.home_affairs.value,

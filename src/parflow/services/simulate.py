@@ -365,7 +365,7 @@ def simulate(
                 if instant == last_tick:
                     # a tick always moves next_due_at past its instant; never spin on one instant
                     raise RuntimeError(f"simulation stuck at {instant.isoformat()}")
-                tick(srt, instant)
+                tick(srt, instant, campaign_id=campaign.id)
                 last_tick = instant
                 result.ticks += 1
             last_id = _collect(sdb, campaign.id or 0, last_id, calendar.local_date, result)
