@@ -18,7 +18,7 @@ from parflow.services import audit, deadline_sync
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal, council_visible_states
 from parflow.services.campaigns import get_campaign
 from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import criteria_of, leaf_problem, require_known, scores_of
+from parflow.services.score_sheet import criteria_of, leaf_problem, require_known, score_values_of, scores_of
 from parflow.services.scoring_common import RawScore, require_phase, score_or_unmet
 from parflow.services.submissions import Located, check_version, locate
 from parflow.store.models import Agency, AuditEntry, Criterion, Person, RoleAssignment, Score, Submission
@@ -230,7 +230,7 @@ def appraisal_progress(session: Session, rt: Runtime, principal: Principal, code
         for person, assignment in members
     }
     criteria_cache: dict[int, list[Criterion]] = {}
-    all_scores = scores_of(session, [s.id for s, _ in rows if s.id is not None])
+    all_scores = score_values_of(session, [s.id for s, _ in rows if s.id is not None])
     for submission, agency in rows:
         set_id = submission.criteria_set_id or 0
         if set_id not in criteria_cache:

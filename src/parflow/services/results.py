@@ -25,7 +25,7 @@ from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.campaigns import get_campaign
 from parflow.services.notices import agency_ref, campaign_ref
 from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import as_leaves, counted_scores, scores_of
+from parflow.services.score_sheet import as_leaves, counted_scores, score_values_of
 from parflow.services.submissions import Located, check_version, fire_event, locate
 from parflow.services.survey import campaign_for_update
 from parflow.store.models import (
@@ -73,7 +73,7 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
         select(Criterion).where(col(Criterion.set_id).in_(list(criteria))).order_by(col(Criterion.position))
     ):
         criteria[c.set_id].append(c)
-    all_scores = scores_of(session, [s.id for s, _ in pairs if s.id is not None])
+    all_scores = score_values_of(session, [s.id for s, _ in pairs if s.id is not None])
     bands = bands_of(campaign)
     rows: dict[str, dict[str, Any]] = {}
     entries = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -34,6 +35,21 @@ def scores_of(session: Session, submission_ids: Iterable[int]) -> dict[int, dict
     if not ids:
         return result
     for row in session.exec(select(Score).where(col(Score.submission_id).in_(ids))):
+        result[row.submission_id][row.criterion_code] = row
+    return result
+
+
+def score_values_of(session: Session, submission_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Like `scores_of`, for reading many submissions at once: only the score columns, as plain
+    rows (no ORM objects, no explanations or comments), which is what totals and progress need."""
+    ids = list(submission_ids)
+    result: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    if not ids:
+        return result
+    query = select(
+        Score.submission_id, Score.criterion_code, Score.self_score, Score.appraised_score, Score.survey_score
+    ).where(col(Score.submission_id).in_(ids))
+    for row in session.exec(query):  # type: ignore[call-overload]
         result[row.submission_id][row.criterion_code] = row
     return result
 

@@ -17,7 +17,7 @@ from parflow.services.calendars import campaign_calendar, milestone_dates
 from parflow.services.campaigns import get_campaign
 from parflow.services.disputes import list_disputes
 from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import scores_of
+from parflow.services.score_sheet import score_values_of
 from parflow.store.models import Agency, CriteriaSet, Criterion, Submission
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import SignedIn
@@ -74,7 +74,7 @@ def council_page_data(session: Session, rt: Runtime, user: Principal, code: str)
             field_titles.setdefault(c.code, c)
         if c.is_leaf and c.scored_by == "agency":
             mine.setdefault(c.set_id, []).append(c)
-    scores = scores_of(session, [s.id for s, _ in pairs if s.id is not None])
+    scores = score_values_of(session, [s.id for s, _ in pairs if s.id is not None])
     work = []
     for submission, agency in pairs:
         leaves = mine.get(submission.criteria_set_id or 0, [])
