@@ -30,7 +30,7 @@ from tests.web.conftest import sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-BIG = {"submission", "score", "audit_entry", "notification"}
+BIG = {"submission", "score", "audit_entry", "notification", "agency"}
 PROVINCES, AGENCIES = 12, 150  # 1,800 submissions, ~160,000 scores, ~17,000 history entries
 
 

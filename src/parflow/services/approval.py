@@ -18,6 +18,7 @@ from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.access import Principal
 from parflow.services.campaigns import get_campaign
 from parflow.services.guard_facts import facts_for_many
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.runtime import Runtime
 from parflow.services.submissions import fire_event
 from parflow.store.models import Agency, Campaign, Submission
@@ -78,7 +79,7 @@ def check_list(session: Session, rt: Runtime, principal: Principal, code: str) -
     now = rt.clock.now()
     pairs = session.exec(
         select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.group), col(Agency.code))
     ).all()

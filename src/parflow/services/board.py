@@ -20,6 +20,7 @@ from parflow.domain.workflow import Label, WorkflowDefinition
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.campaigns import get_campaign
 from parflow.services.deadlines import MILESTONE_STAMPS, CampaignDeadlines
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.results import GROUPS
 from parflow.services.runtime import Runtime
 from parflow.store.models import Agency, Campaign, Notification, Submission
@@ -144,7 +145,7 @@ def campaign_board(
             Agency.name_en,
             Agency.group,
         )
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.code))
     ).all()

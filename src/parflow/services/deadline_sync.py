@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.reminders import party_scope, submission_pending
 from parflow.services.deadline_plan import CampaignPlan, load_plans
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.reminders import (
     CampaignState,
     campaign_next_due,
@@ -123,7 +124,7 @@ def cancel_stale(
                 continue
             subs = session.exec(
                 select(Submission)
-                .join(Agency, col(Agency.id) == col(Submission.agency_id))
+                .join(Agency, AGENCY_OF_SUBMISSION)
                 .where(Submission.campaign_id == campaign.id, col(Agency.code).in_(list(codes)))
             ).all()
             still = any(submission_pending(definition, view_of(s), party, milestone) for s in subs)

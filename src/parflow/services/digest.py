@@ -25,6 +25,7 @@ from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.roles import Role
 from parflow.services import outbox
 from parflow.services.deadlines import CampaignDeadlines
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.runtime import Runtime
 from parflow.store.models import (
@@ -150,7 +151,7 @@ def digest_context(
     horizon = today + timedelta(days=DUE_SOON_DAYS - 1)
     rows = session.exec(
         select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.group), col(Agency.code))
     ).all()

@@ -24,6 +24,7 @@ from parflow.services import audit, deadline_sync, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.campaigns import get_campaign
 from parflow.services.guard_facts import SubmissionFacts
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.runtime import Runtime
 from parflow.services.score_sheet import criteria_of, leaf_problem, scores_of
@@ -374,7 +375,7 @@ def list_disputes(
     query = (
         select(Dispute, Submission, Agency)
         .join(Submission, col(Submission.id) == col(Dispute.submission_id))
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
     )
     if not roles & CAMPAIGN_WIDE_READERS:

@@ -23,6 +23,7 @@ from parflow.domain.workflow import Label
 from parflow.services import audit, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.campaigns import get_campaign
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.notices import agency_ref, campaign_ref
 from parflow.services.runtime import Runtime
 from parflow.services.score_sheet import as_leaves, counted_scores, score_values_of
@@ -63,7 +64,7 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
     definition = rt.workflows.definition(campaign.workflow_name)
     pairs = session.exec(
         select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.code))
     ).all()
@@ -244,7 +245,7 @@ def publish(
         raise Conflict("results.already_published", code=code)
     pairs = session.exec(
         select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.group), col(Agency.code))
     ).all()

@@ -25,6 +25,7 @@ from parflow.services.access import load_principal
 from parflow.services.behaviour import Behaviour
 from parflow.services.calendars import campaign_calendar, milestone_dates
 from parflow.services.campaigns import get_campaign
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.runtime import Runtime
 from parflow.services.submissions import fire_event
 from parflow.services.tick import tick
@@ -157,7 +158,7 @@ def plan_actions(session: Session, campaign: Campaign, behaviour: Behaviour) -> 
 
     rows = session.exec(
         select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.code))
     ).all()

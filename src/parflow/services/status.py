@@ -14,6 +14,7 @@ from parflow.domain.reminders import SubmissionView, remaining_working_days
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.campaigns import get_campaign
 from parflow.services.deadlines import CampaignDeadlines, answered_milestones
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.runtime import Runtime
 from parflow.store.models import Agency, Submission
 
@@ -78,7 +79,7 @@ def iter_status(session: Session, rt: Runtime, code: str, batch: int = 1000) -> 
     while True:
         query = (
             select(Submission, Agency)
-            .join(Agency, col(Agency.id) == col(Submission.agency_id))
+            .join(Agency, AGENCY_OF_SUBMISSION)
             .where(Submission.campaign_id == campaign.id)
         )
         if after is not None:

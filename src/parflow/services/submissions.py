@@ -13,6 +13,7 @@ from parflow.services import audit, deadline_sync, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal, council_visible_states
 from parflow.services.deadlines import MILESTONE_STAMPS
 from parflow.services.guard_facts import SubmissionFacts
+from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.notices import transition_context
 from parflow.services.paging import Page, page_of
 from parflow.services.runtime import Runtime
@@ -182,7 +183,7 @@ def visible_submissions(
     roles = principal.roles_in(campaign.id or 0)
     query = (
         select(Submission, Agency)
-        .join(Agency, col(Agency.id) == col(Submission.agency_id))
+        .join(Agency, AGENCY_OF_SUBMISSION)
         .where(Submission.campaign_id == campaign.id)
     )
     if not roles & CAMPAIGN_WIDE_READERS:
