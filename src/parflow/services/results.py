@@ -26,7 +26,7 @@ from parflow.services.campaigns import get_campaign
 from parflow.services.joins import AGENCY_OF_SUBMISSION
 from parflow.services.notices import agency_ref, campaign_ref
 from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import as_leaves, counted_scores, score_values_of
+from parflow.services.score_sheet import as_leaves, score_values_of
 from parflow.services.submissions import Located, check_version, fire_event, locate
 from parflow.services.survey import campaign_for_update
 from parflow.store.models import (
@@ -76,6 +76,12 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
         criteria[c.set_id].append(c)
     all_scores = score_values_of(session, [s.id for s, _ in pairs if s.id is not None])
     bands = bands_of(campaign)
+    # per criteria set, once: its leaves, and which score of each leaf counts (not per agency)
+    leaves_of = {set_id: as_leaves(nodes) for set_id, nodes in criteria.items()}
+    counted_of = {
+        set_id: [(c.code, c.scored_by == "survey") for c in nodes if c.is_leaf]
+        for set_id, nodes in criteria.items()
+    }
     rows: dict[str, dict[str, Any]] = {}
     entries = []
     excluded = []
@@ -87,8 +93,15 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
                 {"agency": _agency(agency), "group": agency.group, "reason": submission.excluded_reason}
             )
             continue
-        nodes = criteria.get(submission.criteria_set_id or 0, [])
-        index = index_of(as_leaves(nodes), counted_scores(nodes, all_scores.get(submission.id or 0, {})))
+        set_id = submission.criteria_set_id or 0
+        given = all_scores.get(submission.id or 0, {})
+        counted = {
+            code: None
+            if (s := given.get(code)) is None
+            else (s.survey_score if survey else s.appraised_score)
+            for code, survey in counted_of.get(set_id, [])
+        }
+        index = index_of(leaves_of.get(set_id, []), counted)
         rows[agency.code] = {
             "agency": _agency(agency),
             "criteria_set": sets[submission.criteria_set_id].code
