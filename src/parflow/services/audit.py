@@ -156,15 +156,6 @@ def _snapshot_problem(
     """Why `snapshot` is not anchored in the chain, or None when its recorded head is a checked entry."""
     when = snapshot.published_at.isoformat(timespec="seconds")
     name = f"the results snapshot published at {when}"
-    recorded = (snapshot.payload or {}).get("audit_head") or {}
-    if recorded and (recorded.get("seq"), recorded.get("hash")) != (
-        snapshot.audit_head_seq,
-        snapshot.audit_head_hash,
-    ):
-        return (
-            f"{name} shows audit entry {recorded.get('seq')} in its table "
-            f"but records entry {snapshot.audit_head_seq}"
-        )
     entry = session.exec(
         select(AuditEntry).where(
             AuditEntry.campaign_id == campaign.id, AuditEntry.seq == snapshot.audit_head_seq
@@ -174,6 +165,15 @@ def _snapshot_problem(
         return (
             f"{name} records audit entry {snapshot.audit_head_seq} "
             f"with hash {snapshot.audit_head_hash[:12]}…, which is not an entry of the audit chain"
+        )
+    recorded = (snapshot.payload or {}).get("audit_head") or {}
+    if recorded and (recorded.get("seq"), recorded.get("hash")) != (
+        snapshot.audit_head_seq,
+        snapshot.audit_head_hash,
+    ):
+        return (
+            f"{name} shows audit entry {recorded.get('seq')} in its table "
+            f"but records entry {snapshot.audit_head_seq}"
         )
     if chain.broken_seq is not None and snapshot.audit_head_seq >= chain.broken_seq:
         return f"{name} records audit entry {snapshot.audit_head_seq}, beyond the break in the chain"
