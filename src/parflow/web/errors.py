@@ -9,10 +9,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parflow.domain.errors import Invalid, ParflowError, Unmet
 from parflow.i18n import language_from_header, t
+from parflow.store.db import is_lock_error
 
 log = logging.getLogger("parflow.web")
 
@@ -107,6 +110,31 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": detail, "code": code}, status_code=exc.status_code, headers=exc.headers
         )
+
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # SQLite locked for longer than its timeout and db.run's retries, PostgreSQL restarting or
+        # unreachable, the connection pool exhausted: the request can be repeated in a moment.
+        busy = is_lock_error(exc) or isinstance(exc, PoolTimeout)
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        log.warning(
+            "database %s on %s %s: %s",
+            "busy" if busy else "unavailable",
+            request.method,
+            request.url.path,
+            reason,
+        )
+        key = "database.busy" if busy else "database.unavailable"
+        message = t(key, request_language(request))
+        headers = {"Retry-After": "2" if busy else "5"}
+        if wants_html(request):
+            response = html_error(request, 503, message)
+            response.headers.update(headers)
+            return response
+        code = "database_busy" if busy else "database_unavailable"
+        return JSONResponse({"detail": message, "code": code}, status_code=503, headers=headers)
+
+    for error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.add_exception_handler(error, database_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
