@@ -124,3 +124,11 @@ def test_edited_audit_entry_with_matching_checksums(backup: Path, tmp_path: Path
         rewrite(backup, tmp_path / "forged.zip", forge),
         "the audit chain in the backup is broken at entry 3: its content was changed after it was written",
     )
+
+
+def test_export_of_an_unknown_campaign_or_into_a_folder(sqlite_side: Side, tmp_path: Path) -> None:
+    unknown = parflow(sqlite_side, "export", "khong-co", str(tmp_path / "x.zip"))
+    assert unknown.returncode == 1 and unknown.stderr.count("\n") == 1 and "khong-co" in unknown.stderr
+    assert not (tmp_path / "x.zip").exists() and not (tmp_path / "x.zip.part").exists()
+    folder = parflow(sqlite_side, "export", "khong-co", str(tmp_path))
+    assert folder.returncode == 1 and "is a folder" in folder.stderr
