@@ -6,6 +6,7 @@ entry points (CLI, app factory, tests) and the resulting object travels as an ar
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -58,6 +59,22 @@ class Settings(BaseSettings):
     tick_interval_seconds: int = 60
     evidence_max_bytes: int = 20 * 1024 * 1024
     request_max_bytes: int = 25 * 1024 * 1024
+
+    # Test and demonstration use only, never in production: every process's clock reads
+    # `clock_start` until the real instant `clock_anchor` (default: when the process starts), then
+    # runs `clock_rate` times faster than real time, standing still at `clock_until`. Processes given
+    # the same four values agree on the time (see clock.ScaledClock).
+    clock_start: datetime | None = None
+    clock_anchor: datetime | None = None
+    clock_rate: float = Field(default=1.0, gt=0)
+    clock_until: datetime | None = None
+
+    @field_validator("clock_start", "clock_anchor", "clock_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the instant with its offset, e.g. 2022-01-10T09:00:00+07:00")
+        return value
 
     @field_validator("data_dir", "workflows_dir", "notifications_dir")
     @classmethod

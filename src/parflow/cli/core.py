@@ -192,6 +192,9 @@ def workflow_diagram(
 # --- serving -------------------------------------------------------------------------------------
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -210,7 +213,17 @@ def serve(
         except ConfigurationError as exc:
             fail(str(exc))
         if workers > 1:
-            uvicorn.run("parflow.web.factory:app", host=host, port=port, workers=workers, factory=False)
+            # uvicorn kills a worker that does not answer its health ping in time; a worker still
+            # importing on a busy machine can take longer than uvicorn's 5 s and would be killed
+            # and restarted in a loop
+            uvicorn.run(
+                "parflow.web.factory:app",
+                host=host,
+                port=port,
+                workers=workers,
+                factory=False,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            )
         else:
             uvicorn.run(create_app(_runtime(settings)), host=host, port=port)
 
