@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +69,16 @@ class Settings(BaseSettings):
     clock_anchor: datetime | None = None
     clock_rate: float = Field(default=1.0, gt=0)
     clock_until: datetime | None = None
+
+    # log lines: json (one object per line) or text; unset: json for `serve` and `scheduler`,
+    # text for the demo
+    log_format: Literal["json", "text"] | None = None
+    # `GET /metrics` (and the scheduler's metrics port) answer only `Authorization: Bearer <this>`;
+    # unset, they answer only callers on the same machine (loopback)
+    metrics_token: str | None = Field(default=None, repr=False)
+    # the scheduler's own metrics endpoint (off unless a port is given)
+    scheduler_metrics_host: str = "127.0.0.1"
+    scheduler_metrics_port: int | None = None
 
     @field_validator("clock_start", "clock_anchor", "clock_until")
     @classmethod

@@ -162,7 +162,8 @@ async def deliver_pending(
         report.connections = link.connections
         report.seconds = monotonic() - started
     if report.claimed or report.recovered:
-        log.info(report.summary())
+        # the scheduler logs each run's summary with fields (scheduler/jobs.py); the CLI prints it
+        log.debug(report.summary())
     return report
 
 
