@@ -67,6 +67,8 @@ def configure_logging(
         logger = logging.getLogger(name)
         logger.handlers = []  # uvicorn's own text handlers would print every line a second time
         logger.propagate = True
-    # a request is logged once, by parflow's own request log; APScheduler's per-run chatter is noise
+    # a request is logged once, by parflow's own request log
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # libraries' per-step chatter (APScheduler's runs, transitions' callbacks) is noise at INFO
+    for name in ("apscheduler", "transitions"):
+        logging.getLogger(name).setLevel(logging.WARNING)
