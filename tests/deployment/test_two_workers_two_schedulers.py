@@ -13,6 +13,7 @@ with versions rising one by one, and the audit chain verifies.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections import Counter, defaultdict
@@ -31,6 +32,7 @@ from parflow.store.models import AuditEntry, Campaign, Notification, Submission
 from tests.conftest import EXAMPLE, PASSWORD, TEST_SECRET, load_fixture_campaign
 from tests.deployment.processes import Process, environment, wait_until_healthy
 from tests.notify.mailtools import ScriptedHandler, SmtpServer
+from tests.observability.scrape import parse, total, value
 from tests.scoring.helpers import HOME_AFFAIRS, complete_self_assessment, submission_id
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -40,6 +42,7 @@ RATE = 4 * 86400  # four days of the season per real second
 STARTUP = 40.0  # real seconds the processes get to start (busy machine) before the season runs
 AGENCIES = ["sgtvt", "stp", "snv", "syt", "q-duong-kinh", "q-ngo-quyen", "h-thuy-nguyen", "h-an-lao"]
 QUEUED = ("pending", "sending", "failed")
+EVENT_ROUTE = "/api/v1/submissions/{submission_id}/events/{trigger}"
 MAIL_FROM = "Sở Nội vụ Hải Phòng <cchc@snv.haiphong.example>"
 
 
@@ -78,15 +81,22 @@ def test_season_on_two_api_workers_and_two_schedulers(
     env = environment(_settings(rt, tmp_path, smtp, anchor))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    scheduler_ports = [free_port(), free_port()]
     processes = [
         Process.start("serve", ["serve", "--port", str(port), "--workers", "2"], env, tmp_path),
-        Process.start("scheduler-1", ["scheduler", "--interval", "1"], env, tmp_path),
-        Process.start("scheduler-2", ["scheduler", "--interval", "1"], env, tmp_path),
+        *(
+            Process.start(
+                f"scheduler-{n}", ["scheduler", "--interval", "1", "--metrics-port", str(p)], env, tmp_path
+            )
+            for n, p in enumerate(scheduler_ports, 1)
+        ),
     ]
     try:
         wait_until_healthy(base, processes[0], timeout=90)
-        fired = asyncio.run(_fire_until(base, sids, season_ends))
+        fired, requests = asyncio.run(_fire_until(base, sids, season_ends))
         _wait_for_empty_outbox(rt, season_ends)
+        web_metrics = parse(httpx.get(f"{base}/metrics").text)  # from loopback: no token needed
+        scheduler_metrics = [parse(httpx.get(f"http://127.0.0.1:{p}/metrics").text) for p in scheduler_ports]
         codes = {p.name: p.stop() for p in processes}
     finally:
         for p in processes:
@@ -106,7 +116,8 @@ def test_season_on_two_api_workers_and_two_schedulers(
     unknown = set(copies) - sent
     kinds = Counter(r.kind for r in rows if r.status == "sent")
     print(f"\n{len(copies)} delivered, {len(duplicates)} duplicates, {len(lost)} lost; {dict(statuses)}")
-    print(f"sent by kind: {dict(kinds)}; transitions over HTTP: {sum(len(v) for v in fired.values())}")
+    transitions = sum(len(v) for v in fired.values())
+    print(f"sent by kind: {dict(kinds)}; {requests} event requests, {transitions} transitions")
     assert duplicates == {} and lost == set() and unknown == set()
     assert len(sent) == statuses["sent"] == len(copies)
     assert set(statuses) <= {"sent", "cancelled"}, statuses  # nothing pending, failed or dead
@@ -128,8 +139,31 @@ def test_season_on_two_api_workers_and_two_schedulers(
         report = audit.verify(session, campaign)
     assert report.ok, report
 
+    # --- observability across processes ---
+    # whichever worker answered /metrics counted every worker's requests and events
+    assert total(web_metrics, "parflow_http_requests_total", route=EVENT_ROUTE) == requests
+    assert total(web_metrics, "parflow_workflow_events_total") == transitions
+    assert value(web_metrics, "parflow_outbox_messages", status="sent") == len(copies)
+    # each scheduler reports its own share; together they sent what the SMTP server received
+    shares = [total(m, "parflow_deliveries_total", outcome="sent") for m in scheduler_metrics]
+    print(f"deliveries per scheduler: {shares}")
+    assert sum(shares) == len(copies)
+    assert all(total(m, "parflow_ticks_total", outcome="ok") > 0 for m in scheduler_metrics)
+    # one JSON line per request, from both API workers
+    request_lines = [
+        json.loads(line)
+        for line in processes[0].output().splitlines()
+        if line.startswith("{") and '"parflow.http"' in line
+    ]
+    events = [r for r in request_lines if r["route"] == EVENT_ROUTE]
+    assert len(events) == requests
+    assert len({r["pid"] for r in events}) == 2, "both workers answered"
+    assert all(r["user_id"] and r["request_id"] for r in events)
 
-async def _fire_until(base: str, sids: dict[str, int], until: float) -> dict[int, list[tuple[int, int]]]:
+
+async def _fire_until(
+    base: str, sids: dict[str, int], until: float
+) -> tuple[dict[int, list[tuple[int, int]]], int]:
     """Three clients per agency (focal point submits, head and Home Affairs reopen) race until
     `until`; each on its own connections so the kernel spreads them over both workers."""
     fired: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -165,7 +199,7 @@ async def _fire_until(base: str, sids: dict[str, int], until: float) -> dict[int
         results = await asyncio.gather(*loops)
     statuses = sum(results, Counter())
     assert set(statuses) <= {200, 409}, statuses  # a lost race is a conflict, never an error
-    return fired
+    return fired, sum(statuses.values())
 
 
 def _wait_for_empty_outbox(rt: Runtime, season_ends: float, timeout: float = 40) -> None:
