@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
 
 from parflow.observability.logs import configure_logging
 from parflow.scheduler.jobs import tick_once
 from parflow.services.runtime import Runtime
+from parflow.store.models import Person
 from tests.conftest import PASSWORD
 from tests.scoring.helpers import complete_self_assessment, submission_id
 
@@ -104,3 +106,23 @@ def test_text_format(rt: Runtime, campaign: str, client: TestClient) -> None:
     assert "GET /healthz 200" in line and "route=/healthz" in line and not line.startswith("{")
     with pytest.raises(ValueError, match="json or text"):
         configure_logging("yaml", stream=stream)
+
+
+def test_database_errors_name_no_values(rt: Runtime, campaign: str) -> None:
+    """An error that reaches a log line shows the statement, not the values it carried."""
+    secret = "$argon2id$secret-hash-that-must-not-be-logged"
+
+    def duplicate(session) -> None:  # type: ignore[no-untyped-def]
+        session.add(
+            Person(
+                email="dau-moi.sgtvt@haiphong.example",
+                name="x",
+                password_hash=secret,
+                created_at=rt.clock.now(),
+            )
+        )
+        session.flush()
+
+    with pytest.raises(IntegrityError) as caught:
+        rt.db.run(duplicate)
+    assert "INSERT INTO person" in str(caught.value) and secret not in str(caught.value)
