@@ -104,8 +104,9 @@ def status(
 
 
 def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
+
+    from parflow.cli.console import table_console
 
     table = Table(show_lines=False)
     headings = (
@@ -131,7 +132,7 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
             "OVERDUE" if r.overdue else "",
             "publication at risk" if r.publication_at_risk else "",
         )
-    Console().print(table)
+    table_console().print(table)
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -328,12 +329,12 @@ def demo(
 
 
 def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
 
+    from parflow.cli.console import table_console
     from parflow.i18n import format_instant
 
-    console = Console(width=max(Console().width, 110))
+    console = table_console(min_width=110)
     console.print(
         f"[bold]parflow demo[/bold]: campaign [bold]{campaign}[/bold], demo time {format_instant(now)}"
     )

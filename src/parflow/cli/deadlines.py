@@ -154,6 +154,11 @@ def simulate_command(
                 result = simulate(rt, campaign, first, last, script, progress)
         else:
             result = simulate(rt, campaign, first, last, script)
+        if result.end < result.start:
+            fail(
+                f"nothing to simulate: the run would end on {result.end:%d/%m/%Y}, "
+                f"before it starts on {result.start:%d/%m/%Y}; give --from"
+            )
         if format == "json":
             typer.echo(
                 json.dumps(
@@ -180,10 +185,11 @@ def simulate_command(
 
 
 def _table(result) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from parflow.cli.console import table_console
+
+    console = table_console()
     table = Table(title=f"{result.campaign}: {result.start:%d/%m/%Y} – {result.end:%d/%m/%Y}")
     for heading in ("date", "recipient", "kind", "rule", "agency", "reason"):
         table.add_column(heading, overflow="fold")
