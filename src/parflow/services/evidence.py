@@ -211,13 +211,14 @@ def remove_evidence(
     hash is in the audit trail, and other rows may share the same content."""
     now = rt.clock.now()
     found = locate(session, rt, submission_id, principal, lock=True)
+    # an unknown id reads 404 for everyone who sees the submission, before any role check (no probing)
+    row = session.get(Evidence, evidence_id)
+    if row is None or row.submission_id != found.submission.id:
+        raise NotFound("evidence.not_found", id=evidence_id)
     role = agency_role(principal, found)
     if not found.definition.in_phase(found.submission.state, "self_assessment"):
         raise WrongPhase("evidence.remove_closed", state=found.definition.states[found.submission.state])
     check_version(found.submission, expected_version)
-    row = session.get(Evidence, evidence_id)
-    if row is None or row.submission_id != found.submission.id:
-        raise NotFound("evidence.not_found", id=evidence_id)
     if session.exec(select(Dispute.id).where(Dispute.evidence_id == row.id)).first() is not None:
         raise Conflict("evidence.in_dispute", id=evidence_id)
     session.delete(row)

@@ -36,6 +36,7 @@ class Database:
             self.engine = create_engine(
                 url,
                 echo=echo,
+                hide_parameters=True,  # as for PostgreSQL below: no values in error messages
                 connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
                 # one connection per checkout: SQLite connections are cheap and this keeps
                 # transactions of different threads apart
@@ -48,7 +49,14 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = create_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                # error messages (and so log lines) name the statement, never its values:
+                # those can be password hashes, tokens or personal data
+                hide_parameters=True,
             )
 
     @contextmanager
