@@ -166,8 +166,16 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # wait until it has started (importing can take seconds on a busy machine), then a little
+    # longer so that its signal handlers are in place and a tick has run
+    started = []
+    for line in proc.stdout:  # type: ignore[union-attr]
+        started.append(line)
+        if line.startswith("parflow scheduler:"):
+            break
     time.sleep(2.5)
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=20)
+    out, _ = proc.communicate(timeout=60)
+    out = "".join(started) + out
     assert proc.returncode == 0, out
     assert "scheduler stopped" in out and "Traceback" not in out
