@@ -157,7 +157,7 @@ def test_season_on_two_api_workers_and_two_schedulers(
     ]
     events = [r for r in request_lines if r["route"] == EVENT_ROUTE]
     assert len(events) == requests
-    assert len({r["pid"] for r in events}) == 2, "both workers answered"
+    assert len({r["pid"] for r in events}) >= 2, "both workers answered"  # more if one was restarted
     assert all(r["user_id"] and r["request_id"] for r in events)
 
 

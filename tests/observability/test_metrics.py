@@ -91,6 +91,7 @@ def test_figures_move_with_events_ticks_and_deliveries(
 
     # the outbox figures are the database's at scrape time: queued before delivery, sent after
     queued = outbox_in_db(rt)
+    assert value(after, "parflow_database_up") == 1
     assert value(after, "parflow_outbox_messages", status="pending") == queued["pending"] == 0
     assert value(after, "parflow_outbox_messages", status="sent") == queued["sent"] == sent
     assert value(middle, "parflow_outbox_messages", status="pending") == sent
@@ -147,3 +148,18 @@ def test_scheduler_serves_its_own_metrics(rt: Runtime, campaign: str) -> None:
         assert httpx.get(url, headers={"Authorization": "Bearer tok-42"}).status_code == 200
     finally:
         server.stop()
+
+
+def test_metrics_still_answer_when_the_database_does_not(rt: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A scrape without the database still carries the process's figures, and says what is missing."""
+    from parflow.store.db import Database
+
+    empty = Database(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every read fails
+    broken = Runtime(settings=rt.settings, db=empty, clock=rt.clock)
+    with TestClient(create_app(broken), client=LOCAL) as local:
+        assert local.get("/healthz").status_code == 200  # the server is up; its tables are not
+        samples = scrape(local)
+    empty.dispose()
+    assert value(samples, "parflow_database_up") == 0
+    assert not any(name == "parflow_outbox_messages" for name, _labels in samples)
+    assert value(samples, "parflow_http_requests_total", method="GET", route="/healthz", status="200") >= 1

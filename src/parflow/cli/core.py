@@ -209,22 +209,24 @@ def serve(
     import uvicorn
 
     from parflow.observability.logs import configure_logging
-    from parflow.web.app import ConfigurationError, create_app
 
     def action() -> None:
         settings = load_settings()
         configure_logging(settings.log_format or "json")
-        try:
-            create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
-        except ConfigurationError as exc:
-            fail(str(exc))
-        # parflow logs each request itself (one line with the route template); uvicorn's access
-        # log would repeat it, and uvicorn's own logging set-up would undo the chosen format
-        quiet = {"log_config": None, "access_log": False}
-        if workers == 1:
-            uvicorn.run(create_app(_runtime(settings)), host=host, port=port, **quiet)
-            return
-        with shared_metrics_dir():
+        # before anything imports the metrics: their storage is chosen at import time
+        with shared_metrics_dir(create=workers > 1):
+            from parflow.web.app import ConfigurationError, create_app
+
+            try:
+                app = create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
+            except ConfigurationError as exc:
+                fail(str(exc))
+            # parflow logs each request itself (one line with the route template); uvicorn's access
+            # log would repeat it, and uvicorn's own logging set-up would undo the chosen format
+            quiet = {"log_config": None, "access_log": False}
+            if workers == 1:
+                uvicorn.run(app, host=host, port=port, **quiet)
+                return
             # uvicorn kills a worker that does not answer its health ping in time; a worker still
             # importing on a busy machine can take longer than uvicorn's 5 s and would be killed
             # and restarted in a loop
@@ -242,11 +244,12 @@ def serve(
 
 
 @contextmanager
-def shared_metrics_dir() -> Iterator[None]:
+def shared_metrics_dir(*, create: bool) -> Iterator[None]:
     """Let every worker's counters add up in `/metrics` (prometheus_client's multiprocess mode).
 
-    The workers inherit PROMETHEUS_MULTIPROC_DIR: a fresh temporary folder removed on exit, or
-    the operator's own folder, emptied first (figures of an earlier run must not count again).
+    The workers inherit PROMETHEUS_MULTIPROC_DIR: the operator's own folder, emptied first
+    (figures of an earlier run must not count again), or, with `create`, a fresh temporary folder
+    removed on exit. One worker without the variable needs no folder: its memory is the truth.
     """
     import os
     import shutil
@@ -258,6 +261,9 @@ def shared_metrics_dir() -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob("*.db"):
             stale.unlink()
+        yield
+        return
+    if not create:
         yield
         return
     folder = Path(tempfile.mkdtemp(prefix="parflow-metrics-"))

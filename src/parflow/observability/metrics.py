@@ -14,6 +14,7 @@ source of truth that holds across them:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -24,10 +25,14 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from parflow.store.models import Notification
 
+log = logging.getLogger("parflow.metrics")
+
+DATABASE_UP = "1 when the outbox figures below could be read from the database, 0 when not"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
@@ -71,16 +76,14 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self._now()
-        with self._read() as session:
-            counts = dict(
-                session.exec(select(Notification.status, func.count()).group_by(Notification.status)).all()  # type: ignore[call-overload]
-            )
-            oldest = session.exec(
-                select(func.min(Notification.next_attempt_at)).where(
-                    col(Notification.status).in_(("pending", "failed")),
-                    col(Notification.next_attempt_at) <= now,
-                )
-            ).one()
+        try:
+            counts, oldest = self._read_figures(now)
+        except SQLAlchemyError as exc:
+            # the rest of the scrape is still worth having; say that this part is missing
+            log.warning("metrics: cannot read the outbox (%s)", exc.__class__.__name__)
+            yield GaugeMetricFamily("parflow_database_up", DATABASE_UP, value=0)
+            return
+        yield GaugeMetricFamily("parflow_database_up", DATABASE_UP, value=1)
         backlog = GaugeMetricFamily(
             "parflow_outbox_messages",
             "Outbox messages by delivery status (from the database)",
@@ -99,6 +102,19 @@ class OutboxCollector(Collector):
             "How long the oldest message due for delivery has been waiting (0: none waiting)",
             value=waited,
         )
+
+    def _read_figures(self, now: datetime) -> tuple[dict[str, int], datetime | None]:
+        with self._read() as session:
+            counts = dict(
+                session.exec(select(Notification.status, func.count()).group_by(Notification.status)).all()  # type: ignore[call-overload]
+            )
+            oldest = session.exec(
+                select(func.min(Notification.next_attempt_at)).where(
+                    col(Notification.status).in_(("pending", "failed")),
+                    col(Notification.next_attempt_at) <= now,
+                )
+            ).one()
+        return counts, oldest
 
 
 def exposition(outbox: OutboxCollector | None = None, *, multiprocess: bool | None = None) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 
 from parflow.notify.delivery import DeliveryReport, deliver_pending
 from parflow.observability import metrics
@@ -17,6 +18,28 @@ from parflow.services.runtime import Runtime
 from parflow.services.tick import TickReport, tick
 
 log = logging.getLogger("parflow.scheduler")
+
+
+@dataclass
+class Lifecycle:
+    """Lets a stopping scheduler finish what it is doing: a delivery run stops taking messages,
+    the one on the wire is recorded, and the rest go back to the queue for another scheduler
+    (instead of being cancelled mid-send, which could send one twice after its lease ran out)."""
+
+    stopping: bool = False
+    running: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def wind_down(self, grace: float) -> None:
+        self.stopping = True
+        pending = {t for t in self.running if not t.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+
+    def track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self.running.discard)
 
 
 def tick_once(rt: Runtime) -> TickReport:
@@ -52,7 +75,9 @@ def tick_once(rt: Runtime) -> TickReport:
     return report
 
 
-async def tick_job(rt: Runtime) -> None:
+async def tick_job(rt: Runtime, lifecycle: Lifecycle | None = None) -> None:
+    if lifecycle is not None:
+        lifecycle.track()
     # the tick is synchronous database work: keep it off the event loop
     try:
         await asyncio.to_thread(tick_once, rt)
@@ -89,9 +114,12 @@ def record_delivery(report: DeliveryReport) -> None:
         )
 
 
-async def delivery_job(rt: Runtime) -> None:
+async def delivery_job(rt: Runtime, lifecycle: Lifecycle | None = None) -> None:
+    if lifecycle is not None:
+        lifecycle.track()
+    stopping = (lambda: lifecycle.stopping) if lifecycle is not None else None
     try:
-        record_delivery(await deliver_pending(rt))
+        record_delivery(await deliver_pending(rt, stopping=stopping))
     except Exception:
         metrics.DELIVERY_RUNS.labels("error").inc()
         log.exception("delivery failed; the next run retries it")
