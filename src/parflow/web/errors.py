@@ -18,7 +18,13 @@ log = logging.getLogger("parflow.web")
 
 JSON_PREFIXES = ("/api/", "/openapi.json", "/healthz", "/metrics", "/docs", "/redoc")
 HTTP_KEYS = {404: "route.not_found", 405: "method.not_allowed", 401: "auth.required", 403: "auth.forbidden"}
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden"}
+HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "not_authenticated",
+    403: "forbidden",
+    413: "too_large",
+}
 
 
 def wants_html(request: Request) -> bool:
