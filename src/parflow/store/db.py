@@ -35,6 +35,8 @@ class Database:
                 url,
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": 30},
+                # errors and SQL logs never carry the values of a statement (personal data, hashes)
+                hide_parameters=True,
                 # one connection per checkout: SQLite connections are cheap and this keeps
                 # transactions of different threads apart
                 poolclass=NullPool if ":memory:" not in url else None,
@@ -43,7 +45,12 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = create_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
 
     @contextmanager
