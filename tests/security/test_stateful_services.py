@@ -58,6 +58,17 @@ EXAMPLES = int(os.environ.get("PARFLOW_STATEFUL_EXAMPLES", "12"))
 STEPS = int(os.environ.get("PARFLOW_STATEFUL_STEPS", "25"))
 TRIGGERS = ("submit", "reopen", "start_appraisal", "send_results", "dispute", "resolve", "approve", "publish")
 ROLES = ("editor", "head", "home_affairs", "council_in", "council_out", "city_leader", "viewer")
+# "proper" stands for someone entitled to the action: drawn half the time, so that seasons move on
+# instead of collecting refusals
+ACTORS = st.sampled_from(("proper",) * len(ROLES) + ROLES)
+PROPER_FOR_ROLE = {
+    "agency_editor": "editor",
+    "agency_head": "head",
+    "home_affairs": "home_affairs",
+    "council": "council_in",
+    "city_leader": "city_leader",
+}
+FIELD_OWNER = {"1": "council_in", "4": "council_in", "3": "council_out"}  # see world.py
 LEAVES = ("1.1.1", "1.1.3", "3.3.2", "4.1.1", "1.7.1")  # 1.7.1 is scored by the survey
 SCORES = ("-1", "0", "0.25", "0,5", "0.75", "1", "1.005", "2", "7.5", "100", "abc", None)
 MILESTONES = ("self_assessment_due", "appraisal_due", "approval_due")
@@ -111,9 +122,22 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 OUTCOMES[f"refused {exc.code}"] += 1
 
         # --- rules ---------------------------------------------------------------------------------
-        @rule(i=st.integers(0, 3), trigger=st.sampled_from(TRIGGERS), role=st.sampled_from(ROLES))
-        def fire(self, i: int, trigger: str, role: str) -> None:
+        @rule(
+            i=st.integers(0, 3),
+            trigger=st.sampled_from(("available",) * len(TRIGGERS) + TRIGGERS),
+            pick=st.integers(0, 7),
+            role=ACTORS,
+        )
+        def fire(self, i: int, trigger: str, pick: int, role: str) -> None:
             sid = self.sids[i]
+            if trigger == "available":  # one of the events the current state offers
+                with self.rt.db.read() as session:
+                    state = session.get(Submission, sid).state  # type: ignore[union-attr]
+                offered = [t.trigger for t in self.definition.from_state(state)] or list(TRIGGERS)
+                trigger = offered[pick % len(offered)]
+            if role == "proper":
+                allowed = next(t.roles for t in self.definition.transitions if t.trigger == trigger)
+                role = PROPER_FOR_ROLE.get(sorted(allowed)[i % len(allowed)], "home_affairs")
             self.attempt(role, sid, lambda s, p: fire_event(s, self.rt, p, sid, trigger, comment="Ý kiến."))
 
         @rule(
@@ -121,10 +145,11 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             leaf=st.sampled_from(LEAVES),
             score=st.sampled_from(SCORES),
             text=st.sampled_from(TEXTS),
-            role=st.sampled_from(ROLES),
+            role=ACTORS,
         )
         def self_score(self, i: int, leaf: str, score: str | None, text: str, role: str) -> None:
             sid = self.sids[i]
+            role = ("editor", "head")[i % 2] if role == "proper" else role
             entry = self_assessment.SelfScoreIn(leaf, score, text or None)
             self.attempt(
                 role, sid, lambda s, p: self_assessment.save_self_scores(s, self.rt, p, sid, [entry])
@@ -134,16 +159,18 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             i=st.integers(0, 3),
             leaf=st.sampled_from(LEAVES),
             score=st.sampled_from(SCORES),
-            role=st.sampled_from(ROLES),
+            role=ACTORS,
         )
         def appraise(self, i: int, leaf: str, score: str | None, role: str) -> None:
             sid = self.sids[i]
+            role = FIELD_OWNER.get(leaf.split(".")[0], "council_in") if role == "proper" else role
             entry = appraisal.AppraisalIn(leaf, score, "Nhận xét.")
             self.attempt(role, sid, lambda s, p: appraisal.save_appraisals(s, self.rt, p, sid, [entry]))
 
-        @rule(i=st.integers(0, 3), leaf=st.sampled_from(LEAVES), role=st.sampled_from(ROLES))
+        @rule(i=st.integers(0, 3), leaf=st.sampled_from(LEAVES), role=ACTORS)
         def dispute(self, i: int, leaf: str, role: str) -> None:
             sid = self.sids[i]
+            role = ("head", "editor")[i % 2] if role == "proper" else role
             item = disputes.DisputeIn(leaf, "Đề nghị xem xét lại điểm thẩm định.", None)
             self.attempt(role, sid, lambda s, p: disputes.file_disputes(s, self.rt, p, sid, [item]))
 
@@ -151,7 +178,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             pick=st.integers(0, 5),
             outcome=st.sampled_from(("accepted", "rejected")),
             score=st.sampled_from(SCORES),
-            role=st.sampled_from(ROLES),
+            role=ACTORS,
         )
         def resolve(self, pick: int, outcome: str, score: str | None, role: str) -> None:
             with self.rt.db.read() as session:
@@ -159,6 +186,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             if not rows:
                 return
             row = rows[pick % len(rows)]
+            if role == "proper":
+                role = FIELD_OWNER.get(row.criterion_code.split(".")[0], "home_affairs")
             self.attempt(
                 role,
                 row.submission_id,
@@ -177,7 +206,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             i=st.integers(0, 3),
             milestone=st.sampled_from(MILESTONES),
             days=st.integers(-3, 30),
-            role=st.sampled_from(("home_affairs", "editor", "city_leader")),
+            role=st.sampled_from(("home_affairs", "home_affairs", "editor", "city_leader")),
         )
         def extend(self, i: int, milestone: str, days: int, role: str) -> None:
             sid = self.sids[i]
