@@ -17,7 +17,7 @@ from parflow.domain.roles import AGENCY_ROLES
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.access import Principal
 from parflow.services.campaigns import get_campaign
-from parflow.services.guard_facts import SubmissionFacts
+from parflow.services.guard_facts import facts_for_many
 from parflow.services.runtime import Runtime
 from parflow.services.submissions import fire_event
 from parflow.store.models import Agency, Campaign, Submission
@@ -82,6 +82,12 @@ def check_list(session: Session, rt: Runtime, principal: Principal, code: str) -
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.group), col(Agency.code))
     ).all()
+    checked = [
+        s
+        for s, _a in pairs
+        if definition.transition(s.state, APPROVE) is not None and s.excluded_reason is None
+    ]
+    facts_of = facts_for_many(session, checked, campaign, now)
     rows = []
     for submission, agency in pairs:
         transition = definition.transition(submission.state, APPROVE)
@@ -92,7 +98,7 @@ def check_list(session: Session, rt: Runtime, principal: Principal, code: str) -
             publishable=definition.transition(submission.state, PUBLISH) is not None,
         )
         if transition is not None and submission.excluded_reason is None:
-            facts = SubmissionFacts(session, submission, campaign, now)
+            facts = facts_of[submission.id or 0]
             for name in transition.guards:
                 row.unmet.extend(GUARDS[name](facts))
         rows.append(row)

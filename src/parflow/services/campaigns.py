@@ -82,9 +82,19 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     set_ids = _apply_criteria(session, campaign, data, report)
     agencies = _apply_agencies(session, campaign, data, report)
     _apply_people(session, campaign, data, agencies, report)
+    # one query for the submissions that exist, not one per agency (a province may list hundreds)
+    existing = {
+        s.agency_id: s for s in session.exec(select(Submission).where(Submission.campaign_id == campaign.id))
+    }
     for agency in agencies.values():
         _ensure_submission(
-            session, campaign, agency, set_ids.get(agency.group), definition.initial, now, report
+            session,
+            campaign,
+            agency,
+            set_ids.get(agency.group),
+            definition.initial,
+            now,
+            existing.get(agency.id or 0),
         )
     audit.append(
         session,
@@ -284,11 +294,8 @@ def _ensure_submission(
     set_id: int | None,
     initial: str,
     now: datetime,
-    report: LoadReport,
+    row: Submission | None,
 ) -> None:
-    row = session.exec(
-        select(Submission).where(Submission.campaign_id == campaign.id, Submission.agency_id == agency.id)
-    ).first()
     if row is None:
         session.add(
             Submission(

@@ -14,7 +14,7 @@ the next 7 calendar days (today included).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,7 +26,16 @@ from parflow.services import outbox
 from parflow.services.deadlines import CampaignDeadlines
 from parflow.services.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.runtime import Runtime
-from parflow.store.models import Agency, AuditEntry, Campaign, Submission
+from parflow.store.models import (
+    Agency,
+    AuditEntry,
+    CalendarDay,
+    Campaign,
+    Notification,
+    Person,
+    RoleAssignment,
+    Submission,
+)
 
 KIND = "daily_digest"
 SEND_FROM = time(7, 0)
@@ -38,30 +47,74 @@ def digest_key(campaign_id: int, person_id: int, day: date) -> str:
 
 
 def enqueue_due_digests(session: Session, rt: Runtime, now: datetime) -> int:
-    """Queue today's digest for every Home Affairs person whose digest is due; returns rows written."""
-    written = 0
-    for campaign in session.exec(select(Campaign).where(col(Campaign.published_at).is_(None))).all():
-        deadlines = CampaignDeadlines(session, campaign)
-        calendar = deadlines.calendar
+    """Queue today's digest for every Home Affairs person whose digest is due; returns rows written.
+
+    Runs on every tick, so the work it does when nothing is due must not grow with the number of
+    submissions: a handful of set-wide queries (running campaigns, their Home Affairs people,
+    calendar exceptions, the digest keys already written today) decide which campaigns still owe
+    a digest, and only those are read in full, about once a day each.
+    """
+    campaigns = session.exec(select(Campaign).where(col(Campaign.published_at).is_(None))).all()
+    if not campaigns:
+        return 0
+    ids = [c.id or 0 for c in campaigns]
+    people: dict[int, list[Person]] = defaultdict(list)
+    for person, campaign_id in session.exec(
+        select(Person, RoleAssignment.campaign_id)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(
+            col(RoleAssignment.campaign_id).in_(ids),
+            RoleAssignment.role == Role.home_affairs.value,
+            col(Person.active),
+        )
+        .order_by(col(Person.id))
+    ).all():
+        if all(p.id != person.id for p in people[campaign_id]):
+            people[campaign_id].append(person)
+    exceptions: dict[int, list[CalendarDay]] = defaultdict(list)
+    for day in session.exec(select(CalendarDay).where(col(CalendarDay.campaign_id).in_(ids))):
+        exceptions[day.campaign_id].append(day)
+    owed: dict[str, tuple[Campaign, Person, date]] = {}
+    for campaign in campaigns:
+        cid = campaign.id or 0
+        days = exceptions.get(cid, [])
+        calendar = WorkingCalendar(
+            campaign.timezone,
+            extra_days_off=[d.day for d in days if not d.working],
+            extra_working_days=[d.day for d in days if d.working],
+        )
         today = calendar.local_date(now)
         if not calendar.is_working_day(today) or now < calendar.at_local(today, SEND_FROM):
             continue
-        people = outbox.recipients(session, campaign.id or 0, [Role.home_affairs])
-        if not people:
-            continue
-        context = digest_context(session, rt, campaign, deadlines, now)
+        for person in people.get(cid, []):
+            owed[digest_key(cid, person.id or 0, today)] = (campaign, person, today)
+    if not owed:
+        return 0
+    keys = list(owed)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for (key,) in session.execute(select(Notification.key).where(col(Notification.key).in_(chunk))):
+            owed.pop(key, None)
+    by_campaign: dict[int, list[tuple[Person, date]]] = defaultdict(list)
+    campaign_of: dict[int, Campaign] = {}
+    for campaign, person, today in owed.values():
+        by_campaign[campaign.id or 0].append((person, today))
+        campaign_of[campaign.id or 0] = campaign
+    written = 0
+    for cid, recipients in by_campaign.items():
+        campaign = campaign_of[cid]
+        context = digest_context(session, rt, campaign, CampaignDeadlines(session, campaign), now)
         if context is None:
             continue
-        for person, _role in people:
-            assert person.id is not None
+        for person, today in recipients:
             written += outbox.enqueue(
                 session,
-                key=digest_key(campaign.id or 0, person.id, today),
+                key=digest_key(cid, person.id or 0, today),
                 kind=KIND,
                 person=person,
                 now=now,
                 context=context,
-                campaign_id=campaign.id,
+                campaign_id=cid,
             )
     return written
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
 from sqlmodel import Session, col, func, select
 
+from parflow.domain.calendar import WorkingCalendar
 from parflow.services.calendars import campaign_calendar
 from parflow.store.models import Campaign, Criterion, Dispute, Evidence, Score, Submission
+
+# ids per IN (...) list: well under SQLite's limit on bound parameters
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class SubmissionFacts:
         self.now = now
         self.comment = comment
         self.campaign_publication = campaign_publication
+        self._open_disputes: int | None = None
+        self._calendar: WorkingCalendar | None = None
 
     @cached_property
     def _leaves(self) -> list[Criterion]:
@@ -80,6 +87,8 @@ class SubmissionFacts:
         ]
 
     def open_dispute_count(self) -> int:
+        if self._open_disputes is not None:
+            return self._open_disputes
         return self._session.exec(
             select(func.count())
             .select_from(Dispute)
@@ -93,7 +102,7 @@ class SubmissionFacts:
         sent = self._submission.results_sent_at
         if sent is None:
             return None
-        calendar = campaign_calendar(self._session, self._campaign)
+        calendar = self._calendar or campaign_calendar(self._session, self._campaign)
         last_day = calendar.add_working_days(calendar.local_date(sent), self._campaign.dispute_window_days)
         return calendar.end_of_day(last_day)
 
@@ -104,3 +113,43 @@ class SubmissionFacts:
             if leaf.scored_by == "survey"
             and ((s := self._scores.get(leaf.code)) is None or s.survey_score is None)
         ]
+
+
+def facts_for_many(
+    session: Session, submissions: Sequence[Submission], campaign: Campaign, now: datetime
+) -> dict[int, SubmissionFacts]:
+    """Guard facts for many submissions of one campaign, read with a fixed number of queries
+    (criteria, scores, open disputes, calendar) instead of a few per submission."""
+    ids = [s.id or 0 for s in submissions]
+    set_ids = {s.criteria_set_id for s in submissions if s.criteria_set_id is not None}
+    leaves: dict[int, list[Criterion]] = {set_id: [] for set_id in set_ids}
+    if set_ids:
+        for leaf in session.exec(
+            select(Criterion)
+            .where(col(Criterion.set_id).in_(set_ids), col(Criterion.is_leaf))
+            .order_by(col(Criterion.position))
+        ):
+            leaves[leaf.set_id].append(leaf)
+    scores: dict[int, dict[str, Score]] = {sid: {} for sid in ids}
+    disputes: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for score in session.exec(select(Score).where(col(Score.submission_id).in_(chunk))):
+            scores[score.submission_id][score.criterion_code] = score
+        for sid, count in session.exec(
+            select(Dispute.submission_id, func.count())
+            .where(col(Dispute.submission_id).in_(chunk), Dispute.status == "open")
+            .group_by(col(Dispute.submission_id))
+        ).all():
+            disputes[sid] = count
+    calendar = campaign_calendar(session, campaign)
+    found = {}
+    for submission in submissions:
+        facts = SubmissionFacts(session, submission, campaign, now)
+        # fill the cached properties with what was read for everyone
+        facts.__dict__["_leaves"] = leaves.get(submission.criteria_set_id or 0, [])
+        facts.__dict__["_scores"] = scores[submission.id or 0]
+        facts._open_disputes = disputes.get(submission.id or 0, 0)
+        facts._calendar = calendar
+        found[submission.id or 0] = facts
+    return found

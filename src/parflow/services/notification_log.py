@@ -7,6 +7,8 @@ and city leaders, who are the ones told when delivery fails.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Forbidden, NotFound
@@ -14,6 +16,7 @@ from parflow.domain.roles import Role
 from parflow.services import outbox
 from parflow.services.access import Principal
 from parflow.services.campaigns import get_campaign
+from parflow.services.paging import Page, after_instant, page_of
 from parflow.services.runtime import Runtime
 from parflow.services.submissions import locate
 from parflow.store.models import Notification
@@ -28,6 +31,24 @@ def for_submission(
     return outbox.for_submission(session, found.submission.id or 0)
 
 
+def for_submission_page(
+    session: Session,
+    rt: Runtime,
+    principal: Principal | None,
+    submission_id: int,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 200,
+) -> Page[Notification]:
+    """One page of a submission's messages, oldest first, continuing after (created_at, id)."""
+    found = locate(session, rt, submission_id, principal)
+    query = select(Notification).where(Notification.submission_id == found.submission.id)
+    if after is not None:
+        query = query.where(after_instant(col(Notification.created_at), col(Notification.id), after))
+    query = query.order_by(col(Notification.created_at), col(Notification.id)).limit(limit + 1)
+    return page_of(list(session.exec(query)), limit, lambda n: (n.created_at, n.id))
+
+
 def for_campaign(
     session: Session,
     principal: Principal,
@@ -36,7 +57,9 @@ def for_campaign(
     status: str | None = None,
     kind: str | None = None,
     limit: int = 200,
+    before: tuple[datetime, int] | None = None,
 ) -> list[Notification]:
+    """The campaign's messages, newest first; `before` (created_at, id) continues a paged list."""
     campaign = get_campaign(session, code)
     roles = principal.roles_in(campaign.id or 0)
     if not roles:
@@ -48,6 +71,10 @@ def for_campaign(
         query = query.where(Notification.status == status)
     if kind:
         query = query.where(Notification.kind == kind)
+    if before is not None:
+        query = query.where(
+            after_instant(col(Notification.created_at), col(Notification.id), before, descending=True)
+        )
     return list(
         session.exec(
             query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit)

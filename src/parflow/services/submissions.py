@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import or_, tuple_
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound, StaleVersion
 from parflow.domain.workflow import WorkflowDefinition
+from parflow.observability import metrics
 from parflow.services import audit, deadline_sync, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal, council_visible_states
 from parflow.services.deadlines import MILESTONE_STAMPS
 from parflow.services.guard_facts import SubmissionFacts
 from parflow.services.notices import transition_context
+from parflow.services.paging import Page, page_of
 from parflow.services.runtime import Runtime
 from parflow.store.models import Agency, AuditEntry, Campaign, Person, Submission
 
@@ -131,6 +133,7 @@ def fire_event(
     # reminders queued for a part now done are cancelled; the next deadline step is re-planned
     deadline_sync.after_transition(session, rt, campaign, submission)
     session.flush()
+    metrics.count_event_on_commit(session, trigger)
     return found, entry
 
 
@@ -147,6 +150,24 @@ def history(
     )
 
 
+def history_page(
+    session: Session,
+    rt: Runtime,
+    principal: Principal | None,
+    submission_id: int,
+    *,
+    after_seq: int | None = None,
+    limit: int = 500,
+) -> Page[AuditEntry]:
+    """One page of the audit trail, oldest first, continuing after `after_seq`."""
+    found = locate(session, rt, submission_id, principal)
+    query = select(AuditEntry).where(AuditEntry.submission_id == found.submission.id)
+    if after_seq is not None:
+        query = query.where(col(AuditEntry.seq) > after_seq)
+    rows = list(session.exec(query.order_by(col(AuditEntry.seq)).limit(limit + 1)))
+    return page_of(rows, limit, lambda e: (e.seq,))
+
+
 def visible_submissions(
     session: Session,
     rt: Runtime,
@@ -155,6 +176,8 @@ def visible_submissions(
     *,
     state: str | None = None,
     group: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int | None = None,
 ) -> list[tuple[Submission, Agency]]:
     """Submissions of a campaign the caller may see, filtered in SQL (never loaded then dropped)."""
     definition = rt.workflows.definition(campaign.workflow_name)
@@ -179,4 +202,28 @@ def visible_submissions(
         query = query.where(Submission.state == state)
     if group:
         query = query.where(Agency.group == group)
-    return [(s, a) for s, a in session.exec(query.order_by(col(Agency.group), col(Agency.code))).all()]
+    if after is not None:
+        # keyset: rows after the last one of the previous page, in (group, code) order
+        query = query.where(tuple_(col(Agency.group), col(Agency.code)) > tuple_(*after))
+    query = query.order_by(col(Agency.group), col(Agency.code))
+    if limit is not None:
+        query = query.limit(limit)
+    return [(s, a) for s, a in session.exec(query).all()]
+
+
+def visible_submissions_page(
+    session: Session,
+    rt: Runtime,
+    principal: Principal,
+    campaign: Campaign,
+    *,
+    state: str | None = None,
+    group: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 500,
+) -> Page[tuple[Submission, Agency]]:
+    """One page of `visible_submissions`, continuing after the (group, agency code) `after`."""
+    rows = visible_submissions(
+        session, rt, principal, campaign, state=state, group=group, after=after, limit=limit + 1
+    )
+    return page_of(rows, limit, lambda row: (row[1].group, row[1].code))

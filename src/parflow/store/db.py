@@ -34,9 +34,8 @@ class Database:
             self.engine = create_engine(
                 url,
                 echo=echo,
+                hide_parameters=True,  # as for PostgreSQL below: no values in error messages
                 connect_args={"check_same_thread": False, "timeout": 30},
-                # errors and SQL logs never carry the values of a statement (personal data, hashes)
-                hide_parameters=True,
                 # one connection per checkout: SQLite connections are cheap and this keeps
                 # transactions of different threads apart
                 poolclass=NullPool if ":memory:" not in url else None,
@@ -50,6 +49,8 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
+                # error messages (and so log lines) name the statement, never its values:
+                # those can be password hashes, tokens or personal data
                 hide_parameters=True,
             )
 

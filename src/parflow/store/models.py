@@ -110,7 +110,11 @@ class Criterion(SQLModel, table=True):
 
 
 class Agency(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "code"),
+        # lists of a campaign's submissions are ordered, and paged, by (group, code)
+        Index("ix_agency_campaign_group_code", "campaign_id", "group", "code"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     code: str = Field(max_length=64)
@@ -172,6 +176,10 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "seq"),
         Index("ix_audit_submission", "submission_id", "id"),
+        # a submission's history, paged by seq
+        Index("ix_audit_submission_seq", "submission_id", "seq"),
+        # the daily digest counts a campaign's transitions of the last day
+        Index("ix_audit_campaign_action_at", "campaign_id", "action", "at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
@@ -263,7 +271,14 @@ class Extension(SQLModel, table=True):
 class Notification(SQLModel, table=True):
     """The transactional outbox: written with the change that causes it, delivered later."""
 
-    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_due", "status", "next_attempt_at"),
+        # a submission's messages and a campaign's message log, both paged by (created_at, id)
+        Index("ix_notification_submission_created", "submission_id", "created_at", "id"),
+        Index("ix_notification_campaign_created", "campaign_id", "created_at", "id"),
+        # the board's "last reminder sent" per submission
+        Index("ix_notification_campaign_kind_status", "campaign_id", "kind", "status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     # (submission or person, rule, milestone, occurrence): the database refuses a second copy
     key: str = Field(max_length=255, unique=True)

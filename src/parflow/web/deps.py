@@ -45,6 +45,7 @@ def optional_principal(
     if principal is None:
         raise NotAuthenticated("auth.bad_token")
     request.state.language = principal.language
+    request.state.person_id = principal.person_id  # for the request log
     return principal
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound
+from parflow.services import paging
 from parflow.services import submissions as submission_service
 from parflow.services.access import Principal
 from parflow.services.campaigns import get_campaign
 from parflow.services.deadlines import CampaignDeadlines
 from parflow.services.runtime import Runtime
 from parflow.store.models import Campaign, Milestone
+from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import CampaignOut, ErrorOut, LabelOut, MilestoneOut, SubmissionSummary
 from parflow.web.api.views import summary_out
 from parflow.web.deps import CurrentPrincipal, MaybePrincipal, RuntimeDep
@@ -79,15 +81,31 @@ def list_submissions(
     code: str,
     rt: RuntimeDep,
     principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
     state: str | None = Query(default=None, max_length=32),
     group: Literal["department", "urban_district", "rural_district"] | None = None,
+    limit: int = limit_query(500, 1000),
+    cursor: str | None = CURSOR,
 ) -> list[SubmissionSummary]:
+    """Submissions the caller may see, by group and agency code, `limit` at a time (see `Link`)."""
+    after = paging.decode(cursor, (str, str)) if cursor else None
     with rt.db.read() as session:
         campaign = visible_campaign(session, code, principal)
         definition = rt.workflows.definition(campaign.workflow_name)
-        rows = submission_service.visible_submissions(
-            session, rt, principal, campaign, state=state, group=group
+        page = submission_service.visible_submissions_page(
+            session,
+            rt,
+            principal,
+            campaign,
+            state=state,
+            group=group,
+            after=after,
+            limit=limit,
         )
-        deadlines = CampaignDeadlines(session, campaign)
+        deadlines = CampaignDeadlines(session, campaign, [a.id or 0 for _s, a in page.rows])
         now = rt.clock.now()
-        return [summary_out(s, a, definition, deadlines.for_submission(s, definition, now)) for s, a in rows]
+        announce_next(request, response, page)
+        return [
+            summary_out(s, a, definition, deadlines.for_submission(s, definition, now)) for s, a in page.rows
+        ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from parflow.i18n import t
-from parflow.services import notification_log
+from parflow.services import notification_log, paging
 from parflow.store.models import Notification
+from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import ErrorOut, LabelOut
 from parflow.web.deps import CurrentPrincipal, RuntimeDep
 
@@ -75,26 +76,55 @@ def notification_out(row: Notification) -> NotificationOut:
     "/submissions/{submission_id}/notifications", response_model=list[NotificationOut], responses=ERRORS
 )
 def submission_notifications(
-    rt: RuntimeDep, principal: CurrentPrincipal, submission_id: int = Path(ge=1, le=2**31 - 1)
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    submission_id: int = Path(ge=1, le=2**31 - 1),
+    limit: int = limit_query(500, 1000),
+    cursor: str | None = CURSOR,
 ) -> list[NotificationOut]:
-    """Every message queued or sent about one submission, oldest first, with its delivery status."""
+    """Every message queued or sent about one submission, oldest first, with its delivery status
+    (`limit` at a time; the `Link` header leads to the next page)."""
+    after = paging.decode(cursor, (datetime, int)) if cursor else None
     with rt.db.read() as session:
-        return [
-            notification_out(r)
-            for r in notification_log.for_submission(session, rt, principal, submission_id)
-        ]
+        page = notification_log.for_submission_page(
+            session,
+            rt,
+            principal,
+            submission_id,
+            after=after,
+            limit=limit,
+        )
+        announce_next(request, response, page)
+        return [notification_out(r) for r in page.rows]
 
 
 @router.get("/campaigns/{code}/notifications", response_model=list[NotificationOut], responses=ERRORS)
 def campaign_notifications(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
     code: str = Path(max_length=64),
     status: Status | None = Query(default=None),
     kind: str | None = Query(default=None, max_length=32, pattern=r"^[a-z_]+$"),
-    limit: int = Query(default=200, ge=1, le=1000),
+    limit: int = limit_query(200, 1000),
+    cursor: str | None = CURSOR,
 ) -> list[NotificationOut]:
-    """A campaign's messages, newest first (Home Affairs and city leaders), e.g. `?status=dead`."""
+    """A campaign's messages, newest first (Home Affairs and city leaders), e.g. `?status=dead`;
+    `limit` at a time, the `Link` header leads to older ones."""
+    before = paging.decode(cursor, (datetime, int)) if cursor else None
     with rt.db.read() as session:
-        found = notification_log.for_campaign(session, principal, code, status=status, kind=kind, limit=limit)
-        return [notification_out(r) for r in found]
+        found = notification_log.for_campaign(
+            session,
+            principal,
+            code,
+            status=status,
+            kind=kind,
+            limit=limit + 1,
+            before=before,
+        )
+        page = paging.page_of(found, limit, lambda n: (n.created_at, n.id))
+        announce_next(request, response, page)
+        return [notification_out(r) for r in page.rows]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Request, Response
 from sqlmodel import Session
 
+from parflow.services import paging
 from parflow.services import submissions as service
+from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import ErrorOut, EventIn, FiredOut, HistoryEntryOut, SubmissionOut
 from parflow.web.api.views import history_out, submission_out
 from parflow.web.deps import CurrentPrincipal, RuntimeDep, run_write
@@ -58,7 +60,17 @@ def fire_event(
 
 @router.get("/{submission_id}/history", response_model=list[HistoryEntryOut], responses=ERRORS)
 def read_history(
-    rt: RuntimeDep, principal: CurrentPrincipal, submission_id: int = SubmissionId
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    submission_id: int = SubmissionId,
+    limit: int = limit_query(500, 1000),
+    cursor: str | None = CURSOR,
 ) -> list[HistoryEntryOut]:
+    """The audit trail of one submission, oldest first, `limit` entries at a time (see `Link`)."""
+    after = paging.decode(cursor, (int,))[0] if cursor else None
     with rt.db.read() as session:
-        return [history_out(e) for e in service.history(session, rt, principal, submission_id)]
+        page = service.history_page(session, rt, principal, submission_id, after_seq=after, limit=limit)
+        announce_next(request, response, page)
+        return [history_out(e) for e in page.rows]
