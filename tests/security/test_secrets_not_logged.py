@@ -24,7 +24,8 @@ from tests.scoring.helpers import HOME_AFFAIRS
 SMTP_PASSWORD = "smtp-Pa55word-never-shown-7"
 DB_PASSWORD = "db-Pa55word-never-shown-9"
 WRONG_PASSWORD = "wrong-Pa55word-typed-by-mistake"
-SECRETS = (PASSWORD, WRONG_PASSWORD, TEST_SECRET, SMTP_PASSWORD, DB_PASSWORD)
+METRICS_TOKEN = "metrics-token-never-shown-3"
+SECRETS = (PASSWORD, WRONG_PASSWORD, TEST_SECRET, SMTP_PASSWORD, DB_PASSWORD, METRICS_TOKEN)
 
 
 def leaked(text: str) -> list[str]:
@@ -37,6 +38,7 @@ def test_settings_do_not_show_secrets() -> None:
         smtp_username="parflow",
         smtp_password=SMTP_PASSWORD,
         database_url=f"postgresql+psycopg://parflow:{DB_PASSWORD}@db.example/parflow",
+        metrics_token=METRICS_TOKEN,
         _env_file=None,  # type: ignore[call-arg]
     )
     assert not leaked(repr(settings)) and not leaked(str(settings))
