@@ -87,6 +87,18 @@ class Settings(BaseSettings):
             raise ValueError("give the instant with its offset, e.g. 2022-01-10T09:00:00+07:00")
         return value
 
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        # the database URL may carry a password: show where the database is, never the password
+        for name, value in super().__repr_args__():
+            if name == "database_url" and value:
+                from sqlalchemy.engine import make_url
+
+                try:
+                    value = make_url(value).render_as_string(hide_password=True)
+                except Exception:  # not a URL SQLAlchemy can read: show nothing of it
+                    value = "***"
+            yield name, value
+
     @field_validator("data_dir", "workflows_dir", "notifications_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

@@ -14,6 +14,7 @@ from parflow.services.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web.app import create_app
 from tests.conftest import PASSWORD
+from tests.notify.conftest import certificate  # noqa: F401  (a throw-away TLS certificate)
 from tests.security.world import World, build_world, copy_world, settings_for
 
 

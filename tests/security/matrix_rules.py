@@ -119,6 +119,9 @@ RULES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/docs/oauth2-redirect"): everyone(200),
     ("GET", "/redoc"): everyone(200),
     ("POST", "/api/v1/auth/token"): everyone(200, form={"username": "giam-sat.ngan@haiphong.example"}),
+    # for the monitoring system, not for people: only the machine itself (or PARFLOW_METRICS_TOKEN);
+    # the test client does not call from the loopback address
+    ("GET", "/metrics"): everyone(403),
     ("GET", "/api/v1/auth/me"): api("campaign", 200, SIGNED_IN),
     ("GET", "/api/v1/campaigns"): everyone(200),
     # an unpublished campaign does not exist for outsiders

@@ -150,7 +150,7 @@ class Caller:
         email = self.email(actor, case.target)
         headers: dict[str, str] = {}
         self.client.cookies.clear()
-        is_page = not template.startswith(("/api/", "/healthz", "/openapi.json"))
+        is_page = not template.startswith(("/api/", "/healthz", "/openapi.json", "/metrics"))
         if email is not None:
             person = self.world.people[email]
             if is_page:
@@ -208,7 +208,7 @@ def test_route_authorisation(
                 problems.append(f"{case.target} {actor}: want {want}, got {got}: {gist(response)}")
             if (got >= 400 or actor not in case.allowed) and after != clean:
                 problems.append(f"{case.target} {actor}: refused with {got} but the database changed")
-            if got >= 400 and template.startswith("/api/"):
+            if got >= 400 and template.startswith(("/api/", "/metrics")):
                 body = response.json()
                 if not (body.get("detail") and body.get("code")):
                     problems.append(f"{case.target} {actor}: error without detail and code: {body}")

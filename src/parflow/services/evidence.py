@@ -7,6 +7,7 @@ its evidence.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -101,8 +102,9 @@ def check_url(url: str) -> str:
 
 
 def clean_text(text: str | None, limit: int) -> str | None:
-    """Free text from a form: no control characters (PostgreSQL refuses NUL), trimmed, bounded."""
-    cleaned = "".join(ch for ch in (text or "") if ch.isprintable() or ch in "\n\t").strip()
+    """Free text from a form: no control characters (PostgreSQL refuses NUL), trimmed, bounded.
+    Format characters stay (the joiner inside an emoji, right-to-left marks): they are the text."""
+    cleaned = "".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cc" or ch in "\n\t").strip()
     return cleaned[:limit] or None
 
 

@@ -75,6 +75,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     app.state.secret_key = resolve_secret_key(rt)
     errors.install(app)
+    errors.document_errors(app)
     install_sessions(app, rt)
     install_security(
         app, https=rt.settings.base_url.startswith("https://"), max_body_bytes=rt.settings.request_max_bytes

@@ -29,6 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "input.invalid": ("Dữ liệu gửi lên không hợp lệ.", "The data sent is not valid."),
     "input.field": ("{field}: {reason}", "{field}: {reason}"),
+    "input.unreadable": (
+        "Không đọc được dữ liệu gửi lên: nội dung phải là JSON (UTF-8) hoặc biểu mẫu hợp lệ.",
+        "The data sent could not be read: it must be valid JSON (UTF-8) or a valid form.",
+    ),
     "input.too_large": (
         "Dữ liệu gửi lên quá lớn (tối đa {limit}).",
         "The data sent is too large (at most {limit}).",
