@@ -46,7 +46,8 @@ def _in_ci() -> bool:
 @pytest.fixture(scope="session")
 def pg_base_url() -> Iterator[str]:
     url = os.environ.get("PARFLOW_TEST_POSTGRES_URL", PG_DEFAULT)
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    # pre-ping: the PostgreSQL restart test (tests/faults) leaves this pool with dead connections
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))

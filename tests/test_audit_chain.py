@@ -99,3 +99,63 @@ def test_cli_reports_the_first_broken_link(rt: Runtime, mini: str) -> None:
     broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
     assert broken.returncode == 1
     assert "broken at entry 2" in broken.stderr
+
+
+# --- published results snapshots name an entry of the chain ---------------------------------------
+
+
+def published(rt: Runtime, code: str) -> None:
+    """Some history, every submission approved (set up behind the workflow), then a real publication."""
+    from sqlmodel import select
+
+    from parflow.services import results
+    from parflow.store.models import Agency
+    from tests.lifecycle_helpers import force_state
+
+    some_history(rt)
+    with rt.db.read() as session:
+        agencies = session.exec(select(Agency.code)).all()
+    for agency in agencies:
+        force_state(rt, submission_id(rt, agency), "approved")
+    rt.db.run(lambda s: results.publish(s, rt, principal(rt, "ha@mini.example"), code))
+
+
+def test_snapshot_anchored_in_the_chain(rt: Runtime, mini: str) -> None:
+    published(rt, mini)
+    report = verify(rt, mini)
+    assert report.ok and report.snapshots_checked == 1 and not report.snapshot_problems
+
+
+def test_snapshot_naming_a_foreign_head_is_found(rt: Runtime, mini: str) -> None:
+    published(rt, mini)
+    tamper(rt, f"UPDATE result_snapshot SET audit_head_hash = '{'ab' * 32}'")
+    report = verify(rt, mini)
+    assert report.broken_seq is None and not report.ok
+    (problem,) = report.snapshot_problems
+    assert "results snapshot published at" in problem and "not an entry of the audit chain" in problem
+
+
+def test_snapshot_moved_to_another_entry_is_found(rt: Runtime, mini: str) -> None:
+    """The columns point at a real, earlier entry, but the frozen table still shows the true head."""
+    published(rt, mini)
+    with rt.db.read() as session:
+        from sqlmodel import select
+
+        from parflow.store.models import AuditEntry
+
+        first = session.exec(select(AuditEntry).where(AuditEntry.seq == 1)).one()
+    tamper(rt, f"UPDATE result_snapshot SET audit_head_seq = 1, audit_head_hash = '{first.hash}'")
+    (problem,) = verify(rt, mini).snapshot_problems
+    assert "shows audit entry" in problem and "but records entry 1" in problem
+
+
+def test_cli_reports_an_unanchored_snapshot(rt: Runtime, mini: str) -> None:
+    published(rt, mini)
+    env = {**os.environ, "PARFLOW_DATABASE_URL": rt.db.url, "PARFLOW_SECRET_KEY": "x" * 40}
+    command = [sys.executable, "-m", "parflow.cli", "audit", "verify", mini]
+    ok = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
+    assert ok.returncode == 0 and "1 published results snapshot(s) anchored in it" in ok.stdout
+    tamper(rt, f"UPDATE result_snapshot SET audit_head_hash = '{'cd' * 32}'")
+    broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
+    assert broken.returncode == 1 and broken.stderr.count("\n") == 1
+    assert "not an entry of the audit chain" in broken.stderr

@@ -6,9 +6,11 @@ entry points (CLI, app factory, tests) and the resulting object travels as an ar
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +60,44 @@ class Settings(BaseSettings):
     tick_interval_seconds: int = 60
     evidence_max_bytes: int = 20 * 1024 * 1024
     request_max_bytes: int = 25 * 1024 * 1024
+
+    # Test and demonstration use only, never in production: every process's clock reads
+    # `clock_start` until the real instant `clock_anchor` (default: when the process starts), then
+    # runs `clock_rate` times faster than real time, standing still at `clock_until`. Processes given
+    # the same four values agree on the time (see clock.ScaledClock).
+    clock_start: datetime | None = None
+    clock_anchor: datetime | None = None
+    clock_rate: float = Field(default=1.0, gt=0)
+    clock_until: datetime | None = None
+
+    # log lines: json (one object per line) or text; unset: json for `serve` and `scheduler`,
+    # text for the demo
+    log_format: Literal["json", "text"] | None = None
+    # `GET /metrics` (and the scheduler's metrics port) answer only `Authorization: Bearer <this>`;
+    # unset, they answer only callers on the same machine (loopback)
+    metrics_token: str | None = Field(default=None, repr=False)
+    # the scheduler's own metrics endpoint (off unless a port is given)
+    scheduler_metrics_host: str = "127.0.0.1"
+    scheduler_metrics_port: int | None = None
+
+    @field_validator("clock_start", "clock_anchor", "clock_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the instant with its offset, e.g. 2022-01-10T09:00:00+07:00")
+        return value
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        # the database URL may carry a password: show where the database is, never the password
+        for name, value in super().__repr_args__():
+            if name == "database_url" and value:
+                from sqlalchemy.engine import make_url
+
+                try:
+                    value = make_url(value).render_as_string(hide_password=True)
+                except Exception:  # not a URL SQLAlchemy can read: show nothing of it
+                    value = "***"
+            yield name, value
 
     @field_validator("data_dir", "workflows_dir", "notifications_dir")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from parflow.services.sign_in import MAX_PER_ACCOUNT, WINDOW
@@ -57,3 +58,25 @@ def test_sign_in_page_shows_the_wait(client: TestClient, mini: str) -> None:
     )
     assert response.status_code == 429
     assert "thử lại sau 15 phút" in response.text
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_password_check_holds_no_database_connection(
+    client: TestClient, mini: str, rt, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """argon2 is slow on purpose; a burst of sign-ins must not hold the pool's connections
+    through it (they ran out and sign-ins failed with 500 under load)."""
+    from parflow.services import users
+
+    seen: list[int] = []
+    real = users._hasher
+
+    class Watching:
+        def verify(self, password: str, hashed: str) -> bool:
+            seen.append(rt.db.engine.pool.checkedout())
+            return real.verify(password, hashed)
+
+    monkeypatch.setattr(users, "_hasher", Watching())
+    assert attempt(client, "ha@mini.example", PASSWORD).status_code == 200
+    assert attempt(client, "ha@mini.example", "wrong").status_code == 401
+    assert seen == [0, 0]

@@ -166,8 +166,18 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    time.sleep(2.5)
+    # signal handlers are installed before "scheduler started" is logged; a fixed sleep raced slow start-ups
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        seen.append(line)
+        if not line or "scheduler started" in line:
+            break
+    assert any("scheduler started" in line for line in seen), "".join(seen)
+    time.sleep(1.5)  # let at least one tick run before stopping
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=20)
+    rest, _ = proc.communicate(timeout=20)
+    out = "".join(seen) + rest
     assert proc.returncode == 0, out
     assert "scheduler stopped" in out and "Traceback" not in out

@@ -77,3 +77,19 @@ def test_simulate_cli_json_and_bad_input(rt, campaign, monkeypatch, tmp_path) ->
     bad = runner.invoke(app, ["simulate", campaign, "--behaviour", str(broken)])
     assert bad.exit_code == 1 and "b.yaml:2" in bad.output
     assert runner.invoke(app, ["simulate", "nope"]).exit_code == 1
+
+
+def test_after_the_season_simulate_replays_it_from_before_the_first_milestone(rt, campaign, at) -> None:
+    at("2026-11-25 09:00")  # years after Hải Phòng 2021 ended
+    result = simulate(rt, campaign)
+    assert result.start == date(2021, 12, 15)  # a month before the self-assessment deadline of 14/01/2022
+    assert result.end > date(2022, 3, 1)
+    assert any(m.kind == "reminder" and m.milestone == "self_assessment_due" for m in result.messages)
+
+
+def test_simulate_cli_says_why_when_there_is_nothing_to_run(rt, campaign, monkeypatch) -> None:
+    monkeypatch.setenv("PARFLOW_DATABASE_URL", rt.settings.effective_database_url)
+    monkeypatch.setenv("PARFLOW_DATA_DIR", str(rt.settings.data_dir))
+    result = CliRunner().invoke(app, ["simulate", campaign, "--to", "2021-12-01"])
+    assert result.exit_code == 1
+    assert "nothing to simulate" in result.output and "01/12/2021" in result.output

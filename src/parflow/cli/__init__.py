@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parflow.cli import (  # noqa: F401  (each module registers its commands)
     audit,
+    backup,
     core,
     deadlines,
     notify,

@@ -1,4 +1,5 @@
-"""`parflow audit verify CAMPAIGN`: walk the hash chain and report the first broken link."""
+"""`parflow audit verify CAMPAIGN`: walk the hash chain and report the first broken link, and
+check that each published results snapshot names an entry of the chain."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def verify(campaign: str) -> None:
-    """Check every audit entry of a campaign against its hash chain; exit 1 at the first broken link."""
+    """Check every audit entry of a campaign against its hash chain, and each published results
+    snapshot against it; exit 1 at the first broken link or an unanchored snapshot."""
     from parflow.services import audit
     from parflow.services.campaigns import get_campaign
 
@@ -20,11 +22,20 @@ def verify(campaign: str) -> None:
         rt = _runtime()
         with rt.db.read() as session:
             report = audit.verify(session, get_campaign(session, campaign))
-        if not report.ok:
+        if report.broken_seq is not None:
             fail(
                 f"audit chain of {campaign} is broken at entry {report.broken_seq}: {report.reason} "
                 f"({report.checked} entries before it are intact)"
             )
-        typer.echo(f"audit chain of {campaign}: {report.checked} entries intact, head {report.head_hash}")
+        if report.snapshot_problems:
+            fail(f"audit chain of {campaign}: " + "; ".join(report.snapshot_problems))
+        published = (
+            f"; {report.snapshots_checked} published results snapshot(s) anchored in it"
+            if report.snapshots_checked
+            else ""
+        )
+        typer.echo(
+            f"audit chain of {campaign}: {report.checked} entries intact, head {report.head_hash}{published}"
+        )
 
     _run(action)

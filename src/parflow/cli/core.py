@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import getpass
 import json
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -100,8 +103,9 @@ def status(
 
 
 def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
+
+    from parflow.cli.console import table_console
 
     table = Table(show_lines=False)
     headings = (
@@ -127,7 +131,7 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
             "OVERDUE" if r.overdue else "",
             "publication at risk" if r.publication_at_risk else "",
         )
-    Console().print(table)
+    table_console().print(table)
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -191,6 +195,9 @@ def workflow_diagram(
 # --- serving -------------------------------------------------------------------------------------
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -200,20 +207,71 @@ def serve(
     """Web + API only (no scheduler), configured by PARFLOW_* settings."""
     import uvicorn
 
-    from parflow.web.app import ConfigurationError, create_app
+    from parflow.observability.logs import configure_logging
 
     def action() -> None:
         settings = load_settings()
-        try:
-            create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
-        except ConfigurationError as exc:
-            fail(str(exc))
-        if workers > 1:
-            uvicorn.run("parflow.web.factory:app", host=host, port=port, workers=workers, factory=False)
-        else:
-            uvicorn.run(create_app(_runtime(settings)), host=host, port=port)
+        configure_logging(settings.log_format or "json")
+        # before anything imports the metrics: their storage is chosen at import time
+        with shared_metrics_dir(create=workers > 1):
+            from parflow.web.app import ConfigurationError, create_app
+
+            try:
+                app = create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
+            except ConfigurationError as exc:
+                fail(str(exc))
+            # parflow logs each request itself (one line with the route template); uvicorn's access
+            # log would repeat it, and uvicorn's own logging set-up would undo the chosen format
+            quiet = {"log_config": None, "access_log": False}
+            if workers == 1:
+                uvicorn.run(app, host=host, port=port, **quiet)
+                return
+            # uvicorn kills a worker that does not answer its health ping in time; a worker still
+            # importing on a busy machine can take longer than uvicorn's 5 s and would be killed
+            # and restarted in a loop
+            uvicorn.run(
+                "parflow.web.factory:app",
+                host=host,
+                port=port,
+                workers=workers,
+                factory=False,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **quiet,
+            )
 
     _run(action)
+
+
+@contextmanager
+def shared_metrics_dir(*, create: bool) -> Iterator[None]:
+    """Let every worker's counters add up in `/metrics` (prometheus_client's multiprocess mode).
+
+    The workers inherit PROMETHEUS_MULTIPROC_DIR: the operator's own folder, emptied first
+    (figures of an earlier run must not count again), or, with `create`, a fresh temporary folder
+    removed on exit. One worker without the variable needs no folder: its memory is the truth.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    if not create:
+        yield
+        return
+    folder = Path(tempfile.mkdtemp(prefix="parflow-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command("demo")
@@ -228,6 +286,7 @@ def demo(
     import uvicorn
 
     from parflow import demo as demo_module
+    from parflow.observability.logs import configure_logging
     from parflow.services.runtime import Runtime
     from parflow.store.db import Database
     from parflow.web.app import create_app
@@ -251,7 +310,11 @@ def demo(
                 f"Mail: every message is caught by smtp://{catcher.host}:{catcher.port} "
                 f"and shown at {base_url}/demo/mail"
             )
-            server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+            # the demo's terminal shows the accounts and warnings, not a line per request
+            configure_logging(settings.log_format or "text", level=logging.WARNING)
+            server = uvicorn.Server(
+                uvicorn.Config(create_app(rt), host=host, port=port, log_config=None, access_log=False)
+            )
             # the scheduler runs in-process (its own thread and event loop), never inside web workers
             from parflow.scheduler.runner import BackgroundScheduler
 
@@ -271,12 +334,12 @@ def demo(
 
 
 def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
 
+    from parflow.cli.console import table_console
     from parflow.i18n import format_instant
 
-    console = Console(width=max(Console().width, 110))
+    console = table_console(min_width=110)
     console.print(
         f"[bold]parflow demo[/bold]: campaign [bold]{campaign}[/bold], demo time {format_instant(now)}"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -58,18 +57,42 @@ def scheduler_command(
     interval: Annotated[
         int | None, typer.Option("--interval", min=1, help="seconds between ticks (default: settings)")
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            help="serve this scheduler's metrics at http://HOST:PORT/metrics (default: settings; off)",
+        ),
+    ] = None,
 ) -> None:
     """The scheduler process: periodic ticks and outbox delivery until SIGTERM or Ctrl-C."""
+    from parflow.observability.logs import configure_logging
     from parflow.scheduler.runner import serve
 
     def action() -> None:
         rt = _runtime()
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        configure_logging(rt.settings.log_format or "json")
+        port = metrics_port or rt.settings.scheduler_metrics_port
+        endpoint = None
+        if port:
+            from parflow.scheduler.metrics_endpoint import MetricsServer
+
+            try:
+                endpoint = MetricsServer(rt, rt.settings.scheduler_metrics_host, port).start()
+            except OSError as exc:
+                fail(f"cannot serve metrics on {rt.settings.scheduler_metrics_host}:{port}: {exc.strerror}")
         typer.echo(
-            f"parflow scheduler: tick every {interval or rt.settings.tick_interval_seconds} s; "
-            "SIGTERM or Ctrl-C stops it."
+            f"parflow scheduler: tick every {interval or rt.settings.tick_interval_seconds} s"
+            + (f"; metrics at http://{rt.settings.scheduler_metrics_host}:{port}/metrics" if port else "")
+            + "; SIGTERM or Ctrl-C stops it."
         )
-        asyncio.run(serve(rt, interval_seconds=interval))
+        try:
+            asyncio.run(serve(rt, interval_seconds=interval))
+        finally:
+            if endpoint is not None:
+                endpoint.stop()
         typer.echo("parflow scheduler stopped.")
 
     _run(action)
@@ -131,6 +154,11 @@ def simulate_command(
                 result = simulate(rt, campaign, first, last, script, progress)
         else:
             result = simulate(rt, campaign, first, last, script)
+        if result.end < result.start:
+            fail(
+                f"nothing to simulate: the run would end on {result.end:%d/%m/%Y}, "
+                f"before it starts on {result.start:%d/%m/%Y}; give --from"
+            )
         if format == "json":
             typer.echo(
                 json.dumps(
@@ -157,10 +185,11 @@ def simulate_command(
 
 
 def _table(result) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from parflow.cli.console import table_console
+
+    console = table_console()
     table = Table(title=f"{result.campaign}: {result.start:%d/%m/%Y} – {result.end:%d/%m/%Y}")
     for heading in ("date", "recipient", "kind", "rule", "agency", "reason"):
         table.add_column(heading, overflow="fold")

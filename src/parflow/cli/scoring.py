@@ -91,10 +91,11 @@ def results_command(
 
 
 def _table(payload) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from parflow.cli.console import table_console
+
+    console = table_console()
     for group in payload["groups"]:
         table = Table(title=f"{group['label']['vi']} / {group['label']['en']}")
         for heading in ("rank", "agency", "index", "appraised", "survey", "SIPAS %", "class", "state"):

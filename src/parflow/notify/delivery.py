@@ -42,6 +42,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from parflow.clock import clock_span
 from parflow.notify import alerts, claims
 from parflow.notify.claims import Claimed
 from parflow.notify.message import InvalidAddress, Outgoing, Sender, build, message_id, parse_sender
@@ -127,10 +128,19 @@ class Outcome:
 
 
 async def deliver_pending(
-    rt: Runtime, *, limit: int = 500, policy: DeliveryPolicy | None = None
+    rt: Runtime,
+    *,
+    limit: int = 500,
+    policy: DeliveryPolicy | None = None,
+    stopping: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Send up to `limit` due messages over one connection; never raises for delivery problems."""
+    """Send up to `limit` due messages over one connection; never raises for delivery problems.
+
+    When `stopping()` turns true (the scheduler was told to stop), the message on the wire is
+    finished and recorded, and the rest go back to the queue, due at once for another scheduler.
+    """
     policy = policy or DeliveryPolicy.from_settings(rt.settings)
+    halted = stopping or (lambda: False)
     report = DeliveryReport()
     started = monotonic()
     deadline = started + policy.deadline_seconds
@@ -144,15 +154,16 @@ async def deliver_pending(
     link = SmtpLink(rt.settings)
     recorder = await asyncio.to_thread(rt.db.write_connection)
     try:
-        while report.claimed < limit and monotonic() < deadline:
+        while report.claimed < limit and monotonic() < deadline and not halted():
             now = rt.clock.now()
             size = min(policy.chunk, limit - report.claimed)
-            lease_until = now + policy.lease()
+            # the lease guards real work: on a sped-up (test) clock it spans more of that clock's time
+            lease_until = now + clock_span(rt.clock, policy.lease())
             batch = await _db(rt, lambda s: claims.claim(s, now, size, lease_until))  # noqa: B023
             if not batch:
                 break
             report.claimed += len(batch)
-            if await _send_batch(rt, recorder, link, sender, batch, policy, deadline, report):
+            if await _send_batch(rt, recorder, link, sender, batch, policy, deadline, report, halted):
                 break
     finally:
         await link.close()
@@ -160,7 +171,8 @@ async def deliver_pending(
         report.connections = link.connections
         report.seconds = monotonic() - started
     if report.claimed or report.recovered:
-        log.info(report.summary())
+        # the scheduler logs each run's summary with fields (scheduler/jobs.py); the CLI prints it
+        log.debug(report.summary())
     return report
 
 
@@ -183,8 +195,9 @@ async def _send_batch(
     policy: DeliveryPolicy,
     deadline: float,
     report: DeliveryReport,
+    halted: Callable[[], bool],
 ) -> bool:
-    """Send one claimed chunk; True when the run must stop (server gone or out of time).
+    """Send one claimed chunk; True when the run must stop (server gone, out of time, stopping).
 
     While one message's outcome is being written (on a worker thread), the next message is
     rendered; it is sent only once that write has committed, so at most one message is ever
@@ -194,6 +207,10 @@ async def _send_batch(
     for index, item in enumerate(batch):
         if monotonic() >= deadline:
             await _give_back(rt, batch[index:], policy, "the delivery run reached its time limit", report)
+            return True
+        if halted():
+            reason = "the scheduler stopped before sending it"
+            await _give_back(rt, batch[index:], policy, reason, report, retry_now=True)
             return True
         outcome = prepared.failure or await _transmit(link, sender, item, prepared, policy, deadline)
         if outcome.status == "untried":
@@ -385,9 +402,15 @@ def _record(
 
 
 async def _give_back(
-    rt: Runtime, items: list[Claimed], policy: DeliveryPolicy, reason: str, report: DeliveryReport
+    rt: Runtime,
+    items: list[Claimed],
+    policy: DeliveryPolicy,
+    reason: str,
+    report: DeliveryReport,
+    *,
+    retry_now: bool = False,
 ) -> None:
-    retry_at = rt.clock.now() + policy.unreachable_retry()
+    retry_at = rt.clock.now() + (timedelta(0) if retry_now else policy.unreachable_retry())
     await _db(rt, lambda s: claims.give_back(s, items, retry_at, reason))
     report.returned += len(items)
 

@@ -16,30 +16,41 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from parflow.scheduler.jobs import delivery_job, tick_job
+from parflow.scheduler.jobs import Lifecycle, delivery_job, tick_job
 from parflow.services.runtime import Runtime
 
 log = logging.getLogger("parflow.scheduler")
 
+# on SIGTERM, running jobs get this long to finish (a delivery run stops after the message it is
+# sending); within the usual 90 s a service manager waits before killing
+STOP_GRACE_SECONDS = 30.0
 TICK_JOB = "parflow-tick"
 DELIVERY_JOB = "parflow-deliver"
 
 
-def build_scheduler(rt: Runtime, interval_seconds: int | None = None) -> AsyncIOScheduler:
+def build_scheduler(
+    rt: Runtime, interval_seconds: int | None = None, lifecycle: Lifecycle | None = None
+) -> AsyncIOScheduler:
     interval = max(1, interval_seconds or rt.settings.tick_interval_seconds)
     scheduler = AsyncIOScheduler(timezone=UTC)
     # APScheduler plans runs on the machine's clock; the jobs themselves read rt.clock
     first = datetime.now(UTC)
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True, "misfire_grace_time": interval}
     scheduler.add_job(
-        tick_job, "interval", seconds=interval, id=TICK_JOB, args=[rt], next_run_time=first, **common
+        tick_job,
+        "interval",
+        seconds=interval,
+        id=TICK_JOB,
+        args=[rt, lifecycle],
+        next_run_time=first,
+        **common,
     )
     scheduler.add_job(
         delivery_job,
         "interval",
         seconds=max(1, interval // 2),
         id=DELIVERY_JOB,
-        args=[rt],
+        args=[rt, lifecycle],
         next_run_time=first,
         **common,
     )
@@ -59,13 +70,17 @@ async def serve(
     if handle_signals:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    scheduler = build_scheduler(rt, interval_seconds)
+    lifecycle = Lifecycle()
+    scheduler = build_scheduler(rt, interval_seconds, lifecycle)
     scheduler.start()
     log.info("scheduler started: tick every %s s", interval_seconds or rt.settings.tick_interval_seconds)
     try:
         await stop.wait()
     finally:
-        # running jobs are cancelled; each is safe to re-run, so nothing is lost
+        # no new runs; running ones finish (delivery: the message on the wire, then stop), then
+        # whatever still runs is cancelled, which is safe: every job may be re-run
+        scheduler.pause()
+        await lifecycle.wind_down(STOP_GRACE_SECONDS)
         scheduler.shutdown(wait=False)
         log.info("scheduler stopped")
 

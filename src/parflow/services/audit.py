@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from parflow.store.models import Agency, AuditEntry, AuditHead, Campaign, Person, Submission
+from parflow.store.models import Agency, AuditEntry, AuditHead, Campaign, Person, ResultSnapshot, Submission
 
 GENESIS = "0" * 64
 
@@ -124,14 +124,63 @@ class ChainReport:
     head_hash: str
     broken_seq: int | None = None
     reason: str | None = None
+    # one sentence per published snapshot whose recorded chain head is not an entry of the chain
+    snapshot_problems: tuple[str, ...] = ()
+    snapshots_checked: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None
+        return self.broken_seq is None and not self.snapshot_problems
 
 
 def verify(session: Session, campaign: Campaign, batch: int = 2000) -> ChainReport:
-    """Walk the campaign's chain in order; report the first link that does not hold."""
+    """Walk the campaign's chain, reporting the first link that does not hold; then check that
+    every published results snapshot names an entry of the intact chain."""
+    report = _verify_chain(session, campaign, batch)
+    snapshots = session.exec(
+        select(ResultSnapshot)
+        .where(ResultSnapshot.campaign_id == campaign.id)
+        .order_by(col(ResultSnapshot.id))
+    ).all()
+    problems = tuple(
+        p for s in snapshots if (p := _snapshot_problem(session, campaign, s, report)) is not None
+    )
+    return ChainReport(
+        report.checked, report.head_hash, report.broken_seq, report.reason, problems, len(snapshots)
+    )
+
+
+def _snapshot_problem(
+    session: Session, campaign: Campaign, snapshot: ResultSnapshot, chain: ChainReport
+) -> str | None:
+    """Why `snapshot` is not anchored in the chain, or None when its recorded head is a checked entry."""
+    when = snapshot.published_at.isoformat(timespec="seconds")
+    name = f"the results snapshot published at {when}"
+    entry = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.campaign_id == campaign.id, AuditEntry.seq == snapshot.audit_head_seq
+        )
+    ).first()
+    if entry is None or entry.hash != snapshot.audit_head_hash:
+        return (
+            f"{name} records audit entry {snapshot.audit_head_seq} "
+            f"with hash {snapshot.audit_head_hash[:12]}…, which is not an entry of the audit chain"
+        )
+    recorded = (snapshot.payload or {}).get("audit_head") or {}
+    if recorded and (recorded.get("seq"), recorded.get("hash")) != (
+        snapshot.audit_head_seq,
+        snapshot.audit_head_hash,
+    ):
+        return (
+            f"{name} shows audit entry {recorded.get('seq')} in its table "
+            f"but records entry {snapshot.audit_head_seq}"
+        )
+    if chain.broken_seq is not None and snapshot.audit_head_seq >= chain.broken_seq:
+        return f"{name} records audit entry {snapshot.audit_head_seq}, beyond the break in the chain"
+    return None
+
+
+def _verify_chain(session: Session, campaign: Campaign, batch: int) -> ChainReport:
     prev = GENESIS
     expected_seq = 1
     last_id = 0

@@ -7,6 +7,7 @@ its evidence.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -101,8 +102,9 @@ def check_url(url: str) -> str:
 
 
 def clean_text(text: str | None, limit: int) -> str | None:
-    """Free text from a form: no control characters (PostgreSQL refuses NUL), trimmed, bounded."""
-    cleaned = "".join(ch for ch in (text or "") if ch.isprintable() or ch in "\n\t").strip()
+    """Free text from a form: no control characters (PostgreSQL refuses NUL), trimmed, bounded.
+    Format characters stay (the joiner inside an emoji, right-to-left marks): they are the text."""
+    cleaned = "".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cc" or ch in "\n\t").strip()
     return cleaned[:limit] or None
 
 
@@ -211,13 +213,14 @@ def remove_evidence(
     hash is in the audit trail, and other rows may share the same content."""
     now = rt.clock.now()
     found = locate(session, rt, submission_id, principal, lock=True)
+    # an unknown id reads 404 for everyone who sees the submission, before any role check (no probing)
+    row = session.get(Evidence, evidence_id)
+    if row is None or row.submission_id != found.submission.id:
+        raise NotFound("evidence.not_found", id=evidence_id)
     role = agency_role(principal, found)
     if not found.definition.in_phase(found.submission.state, "self_assessment"):
         raise WrongPhase("evidence.remove_closed", state=found.definition.states[found.submission.state])
     check_version(found.submission, expected_version)
-    row = session.get(Evidence, evidence_id)
-    if row is None or row.submission_id != found.submission.id:
-        raise NotFound("evidence.not_found", id=evidence_id)
     if session.exec(select(Dispute.id).where(Dispute.evidence_id == row.id)).first() is not None:
         raise Conflict("evidence.in_dispute", id=evidence_id)
     session.delete(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from parflow.clock import Clock, SystemClock
+from parflow.clock import Clock, ScaledClock, SystemClock
 from parflow.services.workflows import WorkflowCatalog
 from parflow.settings import Settings
 from parflow.store.db import Database
@@ -23,5 +23,17 @@ class Runtime:
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
-        settings=settings, db=Database(settings.effective_database_url), clock=clock or SystemClock()
+        settings=settings, db=Database(settings.effective_database_url), clock=clock or clock_from(settings)
+    )
+
+
+def clock_from(settings: Settings) -> Clock:
+    """The machine's clock, unless the settings ask for a shifted or sped-up one (tests, demos)."""
+    if settings.clock_start is None:
+        return SystemClock()
+    return ScaledClock(
+        settings.clock_start,
+        rate=settings.clock_rate,
+        anchor=settings.clock_anchor,
+        until=settings.clock_until,
     )

@@ -40,6 +40,8 @@ from parflow.store.models import (
 )
 from parflow.store.sandbox import sandbox
 
+REPLAY_LEAD_DAYS = 30
+
 
 @dataclass(frozen=True)
 class SimulatedMessage:
@@ -309,14 +311,24 @@ def simulate(
     progress: Callable[[date, date, date], None] | None = None,
 ) -> SimulationResult:
     """Run `code`'s calendar from `start` to `end` (local dates, inclusive) on a copy; report every
-    message. Defaults: from today (the runtime's clock) to two weeks after the last milestone."""
+    message. Defaults: from today (the runtime's clock), or from a month before the first milestone
+    when the season is already over, to two weeks after the last milestone."""
     started = _time.perf_counter()
     with rt.db.read() as session:
         campaign = get_campaign(session, code)
         calendar = campaign_calendar(session, campaign)
         dates = milestone_dates(session, campaign)
-    first = start or calendar.local_date(rt.clock.now())
-    last = end or (max(dates.values(), default=first) + timedelta(days=14))
+    today = calendar.local_date(rt.clock.now())
+    season_end = max(dates.values(), default=today) + timedelta(days=14)
+    if start is not None:
+        first = start
+    elif today <= season_end or not dates:
+        first = today
+    else:
+        # the season is over: a dry run of "the campaign calendar" then means replaying all of it,
+        # from early enough that the first milestone's reminders fall inside the run
+        first = min(dates.values()) - timedelta(days=REPLAY_LEAD_DAYS)
+    last = end or max(season_end, first)
     result = SimulationResult(campaign.code, first, last)
     if last < first:
         return result

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound, StaleVersion
 from parflow.domain.workflow import WorkflowDefinition
+from parflow.observability import metrics
 from parflow.services import audit, deadline_sync, outbox
 from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal, council_visible_states
 from parflow.services.deadlines import MILESTONE_STAMPS
@@ -133,6 +134,7 @@ def fire_event(
     # reminders queued for a part now done are cancelled; the next deadline step is re-planned
     deadline_sync.after_transition(session, rt, campaign, submission)
     session.flush()
+    metrics.count_event_on_commit(session, trigger)
     return found, entry
 
 

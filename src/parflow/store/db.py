@@ -26,7 +26,9 @@ _WRITE = "parflow_write"
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 5, busy_timeout_seconds: float = 30.0
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -34,16 +36,27 @@ class Database:
             self.engine = create_engine(
                 url,
                 echo=echo,
-                connect_args={"check_same_thread": False, "timeout": 30},
+                hide_parameters=True,  # as for PostgreSQL below: no values in error messages
+                connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
                 # one connection per checkout: SQLite connections are cheap and this keeps
                 # transactions of different threads apart
                 poolclass=NullPool if ":memory:" not in url else None,
             )
-            event.listen(self.engine, "connect", _sqlite_on_connect)
+            busy_ms = max(1, int(busy_timeout_seconds * 1000))
+            event.listen(
+                self.engine, "connect", lambda conn, record: _sqlite_on_connect(conn, record, busy_ms)
+            )
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = create_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                # error messages (and so log lines) name the statement, never its values:
+                # those can be password hashes, tokens or personal data
+                hide_parameters=True,
             )
 
     @contextmanager
@@ -108,14 +121,14 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, busy_ms: int = 30000) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would otherwise defer it).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 

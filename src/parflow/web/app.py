@@ -15,6 +15,7 @@ from parflow.services.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
 from parflow.web.api import auth, campaigns, deadlines, notifications, scoring, submissions
+from parflow.web.observe import install_observability
 from parflow.web.pages import auth as pages_auth
 from parflow.web.pages import home as pages_home
 from parflow.web.pages import mail
@@ -74,6 +75,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     app.state.secret_key = resolve_secret_key(rt)
     errors.install(app)
+    errors.document_errors(app)
     install_sessions(app, rt)
     install_security(
         app, https=rt.settings.base_url.startswith("https://"), max_body_bytes=rt.settings.request_max_bytes
@@ -99,4 +101,5 @@ def create_app(rt: Runtime) -> FastAPI:
             return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
+    install_observability(app, rt)
     return app

@@ -7,13 +7,12 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from parflow.domain.errors import Conflict, NotAuthenticated
 from parflow.services.access import Principal, load_principal
 from parflow.services.runtime import Runtime
-from parflow.store.db import is_lock_error
 from parflow.web import tokens
 
 T = TypeVar("T")
@@ -45,6 +44,7 @@ def optional_principal(
     if principal is None:
         raise NotAuthenticated("auth.bad_token")
     request.state.language = principal.language
+    request.state.person_id = principal.person_id  # for the request log
     return principal
 
 
@@ -59,12 +59,12 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def run_write(rt: Runtime, use_case: Callable[[Session], T]) -> T:
-    """One use case, one transaction; a lost race becomes a 409 the user can retry, never a 500."""
+    """One use case, one transaction; a lost race becomes a 409 the user can retry, never a 500.
+
+    A database that stays locked (SQLite) or cannot be reached after `db.run`'s retries is not a
+    race: the error goes on to `web.errors`, which answers 503 with a sentence and Retry-After.
+    """
     try:
         return rt.db.run(use_case)
     except IntegrityError:
         raise Conflict("event.concurrent") from None
-    except OperationalError as exc:
-        if is_lock_error(exc):
-            raise Conflict("event.concurrent") from None
-        raise

@@ -9,16 +9,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parflow.domain.errors import Invalid, ParflowError, Unmet
 from parflow.i18n import language_from_header, t
+from parflow.store.db import is_lock_error
 
 log = logging.getLogger("parflow.web")
 
 JSON_PREFIXES = ("/api/", "/openapi.json", "/healthz", "/metrics", "/docs", "/redoc")
 HTTP_KEYS = {404: "route.not_found", 405: "method.not_allowed", 401: "auth.required", 403: "auth.forbidden"}
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden"}
+HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "not_authenticated",
+    403: "forbidden",
+    413: "too_large",
+}
 
 
 def wants_html(request: Request) -> bool:
@@ -67,6 +76,28 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def document_errors(app: FastAPI) -> None:
+    """Describe 422 answers in /openapi.json as what they are (`ErrorOut`: detail sentence, code,
+    errors), not as FastAPI's default list-shaped `HTTPValidationError` that this app never sends."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            if "HTTPValidationError" in components:
+                from parflow.web.api.schemas import ErrorOut
+
+                described = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, definition in described.pop("$defs", {}).items():
+                    components.setdefault(name, definition)
+                components["HTTPValidationError"] = described
+                components.pop("ValidationError", None)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     from parflow.web.pages.deps import SignInRequired
 
@@ -99,6 +130,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         lang = request_language(request)
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (bad JSON bytes, broken multipart): bad input like
+            # any other, so the documented 422 with a sentence instead of an English 400
+            detail = t("input.unreadable", lang)
+            if wants_html(request):
+                return html_error(request, 422, detail)
+            return JSONResponse({"detail": detail, "code": "invalid"}, status_code=422)
         key = HTTP_KEYS.get(exc.status_code)
         detail = t(key, lang) if key else str(exc.detail)
         if wants_html(request):
@@ -107,6 +145,31 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": detail, "code": code}, status_code=exc.status_code, headers=exc.headers
         )
+
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # SQLite locked for longer than its timeout and db.run's retries, PostgreSQL restarting or
+        # unreachable, the connection pool exhausted: the request can be repeated in a moment.
+        busy = is_lock_error(exc) or isinstance(exc, PoolTimeout)
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        log.warning(
+            "database %s on %s %s: %s",
+            "busy" if busy else "unavailable",
+            request.method,
+            request.url.path,
+            reason,
+        )
+        key = "database.busy" if busy else "database.unavailable"
+        message = t(key, request_language(request))
+        headers = {"Retry-After": "2" if busy else "5"}
+        if wants_html(request):
+            response = html_error(request, 503, message)
+            response.headers.update(headers)
+            return response
+        code = "database_busy" if busy else "database_unavailable"
+        return JSONResponse({"detail": message, "code": code}, status_code=503, headers=headers)
+
+    for error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.add_exception_handler(error, database_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

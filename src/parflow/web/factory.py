@@ -1,12 +1,16 @@
 """Entry point for multi-worker servers: `uvicorn parflow.web.factory:app --workers N`.
 
-Each worker process builds its own runtime from the PARFLOW_* settings.
+Each worker process builds its own runtime from the PARFLOW_* settings and logs in the format
+PARFLOW_LOG_FORMAT names (JSON by default).
 """
 
 from __future__ import annotations
 
+from parflow.observability.logs import configure_logging
 from parflow.services.runtime import build_runtime
 from parflow.settings import load_settings
 from parflow.web.app import create_app
 
-app = create_app(build_runtime(load_settings()))
+_settings = load_settings()
+configure_logging(_settings.log_format or "json")
+app = create_app(build_runtime(_settings))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parflow.i18n import language_from_header, t
+from parflow.services.evidence_store import human_size
 
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -19,7 +21,59 @@ PAGE_CSP = (
 UNRESTRICTED = ("/docs", "/redoc")
 
 
+def _too_large_sentence(headers: list[tuple[bytes, bytes]], max_body_bytes: int) -> str:
+    accept = dict(headers).get(b"accept-language", b"").decode("latin-1")
+    return t("input.too_large", language_from_header(accept) or "vi", limit=human_size(max_body_bytes))
+
+
+class StreamedBodyLimit:
+    """The same limit for bodies that declare no length (chunked transfer): counted while they
+    arrive, so a client cannot make the server buffer an endless body. Past the limit the client is
+    answered 413 at once and the app is told the client went away (whatever it answers to that
+    is dropped)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+        refused = False
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes and not started:
+                    refused = True
+                    body = {
+                        "detail": _too_large_sentence(scope["headers"], self.max_body_bytes),
+                        "code": "too_large",
+                    }
+                    await JSONResponse(body, status_code=413)(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counted, guarded)
+
+
 def install_security(app: FastAPI, *, https: bool, max_body_bytes: int) -> None:
+    app.add_middleware(StreamedBodyLimit, max_body_bytes=max_body_bytes)
+
     @app.middleware("http")
     async def protect(request: Request, call_next):  # type: ignore[no-untyped-def]
         declared = request.headers.get("content-length")

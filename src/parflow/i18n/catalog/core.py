@@ -8,6 +8,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Hệ thống gặp lỗi không mong muốn; yêu cầu chưa được thực hiện. Vui lòng thử lại.",
         "Something went wrong on our side; nothing was changed. Please try again.",
     ),
+    "database.busy": (
+        "Hệ thống đang bận; yêu cầu chưa được thực hiện. Vui lòng thử lại sau giây lát.",
+        "The system is busy; nothing was changed. Please try again in a moment.",
+    ),
+    "database.unavailable": (
+        "Tạm thời không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau giây lát.",
+        "The database cannot be reached right now. Please try again in a moment.",
+    ),
     "auth.required": ("Vui lòng đăng nhập.", "Please sign in."),
     "auth.bad_credentials": ("Sai địa chỉ e-mail hoặc mật khẩu.", "Wrong e-mail address or password."),
     "auth.bad_token": (
@@ -21,6 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "input.invalid": ("Dữ liệu gửi lên không hợp lệ.", "The data sent is not valid."),
     "input.field": ("{field}: {reason}", "{field}: {reason}"),
+    "input.unreadable": (
+        "Không đọc được dữ liệu gửi lên: nội dung phải là JSON (UTF-8) hoặc biểu mẫu hợp lệ.",
+        "The data sent could not be read: it must be valid JSON (UTF-8) or a valid form.",
+    ),
     "input.too_large": (
         "Dữ liệu gửi lên quá lớn (tối đa {limit}).",
         "The data sent is too large (at most {limit}).",

@@ -46,6 +46,7 @@ def page_user(request: Request, rt: RuntimeDep) -> Principal | None:
             ]
     if principal is not None:
         request.state.page_user = principal
+        request.state.person_id = principal.person_id  # for the request log
         request.state.language = principal.language
     return principal
 

@@ -1,0 +1,137 @@
+"""The mail server misbehaves: refuses (421 at the greeting, 451 and 550 at DATA), hangs (takes the
+connection and never answers; swallows a message and never replies), or drops the connection in
+the middle of DATA. Real sockets on 127.0.0.1, real outbox rows on SQLite and PostgreSQL.
+
+What must hold: no message is lost or blamed for the server's fault; a temporary refusal backs off
+(`failed`, due again 1, 2, 4 … minutes later, with jitter) and becomes `dead` after the last
+attempt; a permanent one is `dead` at once; each dead message raises one alert for the day; the
+per-operation timeout and the run's overall deadline bound how long a hanging server holds us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from time import monotonic
+
+import pytest
+
+from parflow.notify.delivery import DeliveryPolicy, DeliveryReport, deliver_pending
+from parflow.notify.message import message_id
+from parflow.services.runtime import Runtime
+from tests.faults.rawsmtp import RawSmtp
+from tests.notify.mailtools import SmtpServer, later, people, queue_reminders, routed, rows
+
+DOMAIN = "snv.haiphong.example"
+FAST = {"operation_timeout": 0.5, "in_run_pause_seconds": 0.05}
+
+
+def deliver(rt: Runtime, policy: DeliveryPolicy | None = None) -> tuple[DeliveryReport, float]:
+    started = monotonic()
+    report = asyncio.run(deliver_pending(rt, policy=policy))
+    return report, monotonic() - started
+
+
+@pytest.fixture
+def raw_rt(rt: Runtime, campaign: str, raw_smtp: RawSmtp) -> Runtime:
+    return routed(rt, SmtpServer(None, raw_smtp.port))  # type: ignore[arg-type]
+
+
+def test_421_greeting_blames_no_message(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
+    raw_smtp.mode = "greet_421"
+    queue_reminders(raw_rt, people(raw_rt)[:5])
+    report, _ = deliver(raw_rt, DeliveryPolicy(**FAST))
+    assert (report.sent, report.dead, report.retrying, report.returned) == (0, 0, 0, 5)
+    assert raw_smtp.connections == 3  # the first try and two reconnects, then the run gives up
+    for row in rows(raw_rt):
+        assert row.status == "pending" and row.attempts == 0
+        assert "421" in (row.last_error or "")
+        assert timedelta(seconds=40) < row.next_attempt_at - raw_rt.clock.now() < timedelta(seconds=80)
+    raw_smtp.mode = "accept"
+    later(raw_rt, minutes=2)
+    again, _ = deliver(raw_rt, DeliveryPolicy(**FAST))
+    assert again.sent == 5 and len(raw_smtp.accepted) == 5
+
+
+def test_silent_server_the_operation_timeout_fires(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
+    raw_smtp.mode = "silent"  # accepts the TCP connection and never sends a greeting
+    queue_reminders(raw_rt, people(raw_rt)[:3])
+    report, seconds = deliver(raw_rt, DeliveryPolicy(**FAST))
+    assert (report.sent, report.returned) == (0, 3)
+    # three connection attempts of 0.5 s each plus two short pauses (the default would be 3 × 20 s)
+    assert 1.4 < seconds < 8, seconds
+    assert all(r.status == "pending" and r.attempts == 0 for r in rows(raw_rt))
+    assert all("Timeout" in (r.last_error or "") or "timed out" in (r.last_error or "") for r in rows(raw_rt))
+
+
+def test_server_swallowing_messages_the_deadline_ends_the_run(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
+    raw_smtp.mode = "hang_after_data"  # takes each message whole, never answers
+    queue_reminders(raw_rt, people(raw_rt)[:8])
+    policy = DeliveryPolicy(deadline_seconds=2.5, **FAST)
+    report, seconds = deliver(raw_rt, policy)
+    # without the deadline: 8 messages × 3 tries × 0.5 s = 12 s and more
+    assert seconds < policy.deadline_seconds + policy.operation_timeout + 4, seconds
+    assert report.sent == 0 and report.dead == 0
+    states = Counter(r.status for r in rows(raw_rt))
+    assert rows(raw_rt)[0].attempts == 3  # the first message: one try and two reconnects, all cut off
+    assert states["failed"] >= 1 and states["pending"] >= 1 and set(states) == {"failed", "pending"}
+    now = raw_rt.clock.now()
+    for row in rows(raw_rt):
+        if row.status == "failed":  # tried and cut off (the last one by the deadline): backoff
+            assert 1 <= row.attempts <= 3
+            assert "Timeout" in (row.last_error or "") or "time limit" in (row.last_error or "")
+            wait = (row.next_attempt_at - now).total_seconds()
+            assert 0.8 * 60 * 2 ** (row.attempts - 1) <= wait <= 1.2 * 60 * 2 ** (row.attempts - 1)
+        else:  # never reached before the deadline: back in the queue without an attempt
+            assert row.attempts == 0
+    assert raw_smtp.accepted == []
+    raw_smtp.mode = "accept"
+    later(raw_rt, minutes=10)
+    after, _ = deliver(raw_rt, DeliveryPolicy(**FAST))
+    assert after.sent == 8 and all(r.status == "sent" for r in rows(raw_rt))
+    assert sorted(Counter(raw_smtp.accepted).values()) == [1] * 8
+
+
+def test_connection_dropped_mid_data_is_retried_at_once(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
+    raw_smtp.plan = ["drop_in_data", "drop_in_data"]  # the first two connections die mid-DATA
+    keys = queue_reminders(raw_rt, people(raw_rt)[:4])
+    report, _ = deliver(raw_rt, DeliveryPolicy(**FAST))
+    assert report.sent == 4 and report.retrying == 0
+    first = rows(raw_rt)[0]
+    assert first.attempts == 3 and first.status == "sent"  # cut off twice, the third went through
+    assert sorted(raw_smtp.accepted) == sorted(message_id(k, DOMAIN) for k in keys)
+    assert raw_smtp.connections == 3
+
+
+def test_451_at_data_backs_off_then_dead_with_one_alert(mail_rt: Runtime, smtp_server: SmtpServer) -> None:
+    [editor] = people(mail_rt)[:1]
+    smtp_server.handler.data_replies = ["451 4.7.1 greylisted, try again later"] * 4
+    queue_reminders(mail_rt, [editor])
+    policy = DeliveryPolicy(max_attempts=4, **FAST)
+    for attempt in (1, 2, 3):
+        deliver(mail_rt, policy)
+        [row] = rows(mail_rt, "reminder")
+        assert row.status == "failed" and row.attempts == attempt and "451" in (row.last_error or "")
+        wait = (row.next_attempt_at - mail_rt.clock.now()).total_seconds()
+        assert 0.8 * 60 * 2 ** (attempt - 1) <= wait <= 1.2 * 60 * 2 ** (attempt - 1)
+        assert deliver(mail_rt, policy)[0].claimed == 0  # not due yet
+        mail_rt.clock.set(row.next_attempt_at)  # type: ignore[attr-defined]
+    report, _ = deliver(mail_rt, policy)
+    [row] = rows(mail_rt, "reminder")
+    assert row.status == "dead" and row.attempts == 4 and "gave up after 4 attempts" in (row.last_error or "")
+    # one alert per Home Affairs officer, sent in the same run
+    alerts = rows(mail_rt, "delivery_failure")
+    assert report.alerts == len(alerts) == len(people(mail_rt, "home_affairs"))
+    assert all(a.status == "sent" for a in alerts)
+
+
+def test_550_at_data_is_dead_at_once(mail_rt: Runtime, smtp_server: SmtpServer) -> None:
+    editors = people(mail_rt)[:2]
+    smtp_server.handler.data_replies = ["550 5.7.1 message content rejected"]
+    queue_reminders(mail_rt, editors)
+    report, _ = deliver(mail_rt, DeliveryPolicy(**FAST))
+    reminders = rows(mail_rt, "reminder")
+    assert [r.status for r in reminders] == ["dead", "sent"]
+    assert reminders[0].attempts == 1 and "550" in (reminders[0].last_error or "")
+    assert report.dead == 1 and report.alerts == len(people(mail_rt, "home_affairs"))
