@@ -8,20 +8,16 @@ cover both databases, and here the point is the browser.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from parflow.clock import FixedClock
 from parflow.services.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
-from parflow.web.app import create_app
+from tests.live_server import serving
 from tests.web.conftest import password_hash  # noqa: F401  (light hashes: many sign-ins)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,25 +48,8 @@ class LiveServer:
 
 @pytest.fixture
 def live(rt: Runtime, clock: FixedClock) -> Iterator[LiveServer]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(rt), log_level="warning", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", rt, clock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(rt) as url:
+        yield LiveServer(url, rt, clock)
 
 
 # Module scope, not session: while Playwright's synchronous API is open it keeps an event loop

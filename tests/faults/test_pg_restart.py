@@ -31,7 +31,8 @@ from parflow.services.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import AuditEntry, Campaign, Submission
 from tests.conftest import PASSWORD, _in_ci
-from tests.faults.live import call, serving, token
+from tests.faults.live import call, token
+from tests.live_server import serving
 from tests.scoring.helpers import complete_self_assessment, submission_id
 
 pytestmark = [

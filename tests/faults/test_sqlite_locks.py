@@ -28,7 +28,8 @@ from parflow.services.tick import tick
 from parflow.store.db import Database, is_lock_error
 from parflow.store.models import AuditEntry, Campaign, Criterion, Score, Submission
 from tests.conftest import PASSWORD
-from tests.faults.live import call, serving, token
+from tests.faults.live import call, token
+from tests.live_server import serving
 from tests.scoring.helpers import complete_self_assessment, submission_id
 
 WRITER_AGENCY = "sgtvt"
