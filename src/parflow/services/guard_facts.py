@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -15,6 +16,20 @@ from parflow.store.models import Campaign, Criterion, Dispute, Evidence, Score, 
 
 # ids per IN (...) list: well under SQLite's limit on bound parameters
 CHUNK = 1000
+
+# The guards read a few columns of every leaf and score: plain rows, not ORM objects (a season's
+# guards and simulations read tens of thousands of them, and building entities dominated).
+LEAF_COLUMNS = (Criterion.set_id, Criterion.code, Criterion.scored_by)
+SCORE_COLUMNS = (
+    Score.submission_id,
+    Score.criterion_code,
+    Score.self_score,
+    Score.explanation,
+    Score.appraised_score,
+    Score.survey_score,
+)
+LeafRow = Any  # a Row of LEAF_COLUMNS
+ScoreRow = Any  # a Row of SCORE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -43,23 +58,23 @@ class SubmissionFacts:
         self._calendar: WorkingCalendar | None = None
 
     @cached_property
-    def _leaves(self) -> list[Criterion]:
+    def _leaves(self) -> list[LeafRow]:
         if self._submission.criteria_set_id is None:
             return []
         return list(
             self._session.exec(
-                select(Criterion)
-                .where(Criterion.set_id == self._submission.criteria_set_id, Criterion.is_leaf)
+                select(*LEAF_COLUMNS)
+                .where(Criterion.set_id == self._submission.criteria_set_id, col(Criterion.is_leaf))
                 .order_by(col(Criterion.position))
             )
         )
 
     @cached_property
-    def _scores(self) -> dict[str, Score]:
-        rows = self._session.exec(select(Score).where(Score.submission_id == self._submission.id))
+    def _scores(self) -> dict[str, ScoreRow]:
+        rows = self._session.exec(select(*SCORE_COLUMNS).where(Score.submission_id == self._submission.id))
         return {s.criterion_code: s for s in rows}
 
-    def _agency_leaves(self) -> list[Criterion]:
+    def _agency_leaves(self) -> list[LeafRow]:
         return [c for c in self._leaves if c.scored_by == "agency"]
 
     def self_assessment_gaps(self) -> list[Gap]:
@@ -122,19 +137,19 @@ def facts_for_many(
     (criteria, scores, open disputes, calendar) instead of a few per submission."""
     ids = [s.id or 0 for s in submissions]
     set_ids = {s.criteria_set_id for s in submissions if s.criteria_set_id is not None}
-    leaves: dict[int, list[Criterion]] = {set_id: [] for set_id in set_ids}
+    leaves: dict[int, list[LeafRow]] = {set_id: [] for set_id in set_ids}
     if set_ids:
         for leaf in session.exec(
-            select(Criterion)
+            select(*LEAF_COLUMNS)
             .where(col(Criterion.set_id).in_(set_ids), col(Criterion.is_leaf))
             .order_by(col(Criterion.position))
         ):
             leaves[leaf.set_id].append(leaf)
-    scores: dict[int, dict[str, Score]] = {sid: {} for sid in ids}
+    scores: dict[int, dict[str, ScoreRow]] = {sid: {} for sid in ids}
     disputes: dict[int, int] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for score in session.exec(select(Score).where(col(Score.submission_id).in_(chunk))):
+        for score in session.exec(select(*SCORE_COLUMNS).where(col(Score.submission_id).in_(chunk))):
             scores[score.submission_id][score.criterion_code] = score
         for sid, count in session.exec(
             select(Dispute.submission_id, func.count())

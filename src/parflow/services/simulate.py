@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, delete, func, select, update
 
 from parflow.clock import FixedClock
 from parflow.domain.errors import ParflowError
 from parflow.i18n import t
 from parflow.services import deadline_sync
-from parflow.services.access import load_principal
+from parflow.services.access import Principal, load_principal
 from parflow.services.behaviour import Behaviour
 from parflow.services.calendars import campaign_calendar, milestone_dates
 from parflow.services.campaigns import get_campaign
@@ -211,43 +212,105 @@ def _first_holder(session: Session, campaign_id: int, role: str, agency_id: int 
     return session.exec(query.order_by(col(RoleAssignment.person_id))).first()
 
 
+@dataclass
+class RunMemo:
+    """What a run reads again and again and never changes during it: leaves and who acts."""
+
+    leaves: dict[tuple[int, str, str | None], list[tuple[str, Decimal]]] = field(default_factory=dict)
+    actors: dict[tuple[str, int | None], Principal | None] = field(default_factory=dict)
+
+
+def _actor(
+    session: Session, memo: RunMemo, campaign_id: int, role: str, agency_id: int | None
+) -> Principal | None:
+    key = (role, agency_id)
+    if key not in memo.actors:
+        person_id = _first_holder(session, campaign_id, role, agency_id)
+        memo.actors[key] = load_principal(session, person_id) if person_id else None
+    return memo.actors[key]
+
+
 def _fill_scores(
-    session: Session, submission: Submission, now: datetime, kind: str, field_code: str | None
+    session: Session,
+    submission: Submission,
+    now: datetime,
+    kind: str,
+    field_code: str | None,
+    memo: RunMemo,
 ) -> None:
     """Simulated work: the agency scores every leaf (max score, with an explanation), a council
-    member appraises the leaves of a field (accepting the self-score), the survey fills its leaves."""
+    member appraises the leaves of a field (accepting the self-score), the survey fills its leaves.
+
+    Thousands of rows per season: written with executemany statements rather than one ORM object
+    per leaf (that alone took half of a simulated season)."""
     if submission.criteria_set_id is None:
         return
-    query = select(Criterion).where(Criterion.set_id == submission.criteria_set_id, col(Criterion.is_leaf))
-    if field_code is not None:
-        query = query.where(Criterion.field_code == field_code)
-    scores = {
-        s.criterion_code: s for s in session.exec(select(Score).where(Score.submission_id == submission.id))
+    wanted = "survey" if kind == "survey" else "agency"
+    key = (submission.criteria_set_id, wanted, field_code)
+    if key not in memo.leaves:  # criteria sets do not change during a run
+        query = select(Criterion.code, Criterion.max_score).where(
+            Criterion.set_id == submission.criteria_set_id,
+            col(Criterion.is_leaf),
+            Criterion.scored_by == wanted,
+        )
+        if field_code is not None:
+            query = query.where(Criterion.field_code == field_code)
+        memo.leaves[key] = [(code, max_score) for code, max_score in session.exec(query)]
+    existing = {
+        code: (score_id, self_score, appraised, survey)
+        for score_id, code, self_score, appraised, survey in session.exec(
+            select(
+                Score.id, Score.criterion_code, Score.self_score, Score.appraised_score, Score.survey_score
+            ).where(Score.submission_id == submission.id)
+        )
     }
-    for leaf in session.exec(query):
-        wanted = "survey" if kind == "survey" else "agency"
-        if leaf.scored_by != wanted:
+    inserts: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    for code, max_score in memo.leaves[key]:
+        row = existing.get(code)
+        score_id, self_score, appraised, survey = row or (None, None, None, None)
+        if kind == "self" and self_score is None:
+            values: dict[str, object] = {
+                "self_score": max_score,
+                "explanation": "(simulated)",
+                "self_at": now,
+            }
+        elif kind == "appraise" and appraised is None:
+            values = {
+                "appraised_score": self_score if self_score is not None else Decimal(0),
+                "appraised_at": now,
+            }
+        elif kind == "survey" and survey is None:
+            values = {"survey_score": max_score}
+        else:
             continue
-        score = scores.get(leaf.code) or Score(submission_id=submission.id or 0, criterion_code=leaf.code)
-        if kind == "self" and score.self_score is None:
-            score.self_score, score.explanation, score.self_at = leaf.max_score, "(simulated)", now
-        elif kind == "appraise" and score.appraised_score is None:
-            score.appraised_score = score.self_score if score.self_score is not None else Decimal(0)
-            score.appraised_at = now
-        elif kind == "survey" and score.survey_score is None:
-            score.survey_score = leaf.max_score
-        session.add(score)
-    session.flush()
+        if row is None:
+            inserts.append({"submission_id": submission.id, "criterion_code": code, **values})
+        else:
+            updates.append({"score_id": score_id, **values})
+    table = Score.__table__  # type: ignore[attr-defined]
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("score_id"))
+            .values({name: bindparam(name) for name in updates[0] if name != "score_id"}),
+            updates,
+        )
+        # Score objects other steps loaded in this session must not keep the old values
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Score):
+                session.expire(obj)
 
 
-def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action) -> str:
+def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action, memo: RunMemo) -> str:
     now = srt.clock.now()
     if action.what == "publish":
         approved = session.exec(
             select(Submission).where(Submission.campaign_id == campaign.id, Submission.state == "approved")
         ).all()
-        person_id = _first_holder(session, campaign.id or 0, "home_affairs", None)
-        principal = load_principal(session, person_id) if person_id else None
+        principal = _actor(session, memo, campaign.id or 0, "home_affairs", None)
         if principal is None:
             return "skipped: nobody holds home_affairs"
         for submission in approved:
@@ -266,24 +329,24 @@ def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action) -> s
         appraisal = srt.workflows.definition(campaign.workflow_name).phases.get("appraisal", ())
         if submission.state not in appraisal:
             return f"skipped: field {action.field_code} not appraisable in state {submission.state}"
-        _fill_scores(session, submission, now, "appraise", action.field_code)
-        deadline_sync.after_work_change(session, srt, campaign)
+        _fill_scores(session, submission, now, "appraise", action.field_code, memo)
         return f"field {action.field_code} appraised"
     role = "agency_editor" if action.what == "submit" else "home_affairs"
     holder_agency = action.agency_id if role == "agency_editor" else None
-    person_id = _first_holder(session, campaign.id or 0, role, holder_agency)
-    principal = load_principal(session, person_id) if person_id else None
+    principal = _actor(session, memo, campaign.id or 0, role, holder_agency)
     if principal is None:
         return f"skipped: nobody holds {role}"
     if action.what == "submit":
-        _fill_scores(session, submission, now, "self", None)
+        _fill_scores(session, submission, now, "self", None, memo)
     if action.what == "approve":
-        _fill_scores(session, submission, now, "survey", None)
+        _fill_scores(session, submission, now, "survey", None, memo)
     fire_event(session, srt, principal, submission.id or 0, action.what, comment="(simulated)")
     return "done"
 
 
-def _apply_all(srt: Runtime, campaign: Campaign, actions: list[Action], result: SimulationResult) -> None:
+def _apply_all(
+    srt: Runtime, campaign: Campaign, actions: list[Action], result: SimulationResult, memo: RunMemo
+) -> None:
     """Actions of one instant in one transaction, each in its own savepoint: a refused one (a
     guard not met) leaves the others standing, as separate requests would."""
 
@@ -292,12 +355,15 @@ def _apply_all(srt: Runtime, campaign: Campaign, actions: list[Action], result: 
         for action in actions:
             try:
                 with session.begin_nested():
-                    outcome = _do(session, srt, campaign, action)
+                    outcome = _do(session, srt, campaign, action, memo)
             except ParflowError as exc:
                 unmet = " ".join(t(u.key, "en", **u.params) for u in getattr(exc, "unmet", []))
                 outcome = f"refused: {t(exc.key, 'en', **exc.params)} {unmet}".strip()
             agency = codes.get(action.agency_id, "") if action.agency_id is not None else ""
             result.actions.append((srt.clock.now(), agency, action.what, outcome))
+        if any(a.what == "appraise" for a in actions):
+            # council reminders re-planned once for the instant, not once per appraised field
+            deadline_sync.after_work_change(session, srt, campaign)
 
     srt.db.run(use_case)
 
@@ -353,6 +419,7 @@ def simulate(
         with sdb.read() as session:
             actions = plan_actions(session, campaign, behaviour) if behaviour else []
         finish = calendar.end_of_day(last)
+        memo = RunMemo()
         index = 0
         day = first
         last_tick: datetime | None = None
@@ -373,7 +440,7 @@ def simulate(
                 while index < len(actions) and actions[index].at <= instant:
                     group.append(actions[index])
                     index += 1
-                _apply_all(srt, campaign, group, result)
+                _apply_all(srt, campaign, group, result, memo)
             else:
                 if instant == last_tick:
                     # a tick always moves next_due_at past its instant; never spin on one instant
