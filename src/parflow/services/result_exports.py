@@ -23,6 +23,8 @@ HEADINGS = {
     "sipas": "Chỉ số hài lòng SIPAS (%)",
     "classification": "Xếp loại",
 }
+# the columns after the per-field scores, in both the CSV and the XLSX table
+TOTAL_HEADINGS = [HEADINGS[k] for k in ("appraised", "survey", "total", "sipas", "classification")]
 
 
 def _field_codes(payload: dict[str, Any]) -> list[str]:
@@ -65,11 +67,7 @@ def _csv_rows(payload: dict[str, Any]) -> Iterator[list[Any]]:
         HEADINGS["code"],
         HEADINGS["name"],
         *[f"Lĩnh vực {c}" for c in codes],
-        HEADINGS["appraised"],
-        HEADINGS["survey"],
-        HEADINGS["total"],
-        HEADINGS["sipas"],
-        HEADINGS["classification"],
+        *TOTAL_HEADINGS,
     ]
     for group in payload["groups"]:
         for row in group["rows"]:
@@ -158,11 +156,7 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
             HEADINGS["code"],
             HEADINGS["name"],
             *[f"{f['code']}. {f['title_vi']} (tối đa {f['max'].replace('.', ',')})" for f in fields],
-            HEADINGS["appraised"],
-            HEADINGS["survey"],
-            HEADINGS["total"],
-            HEADINGS["sipas"],
-            HEADINGS["classification"],
+            *TOTAL_HEADINGS,
         ]
         # write-only sheets take their layout before the first row
         ws.column_dimensions["A"].width = 10
