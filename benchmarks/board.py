@@ -36,10 +36,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from parflow.clock import FixedClock
-from parflow.services import users
-from parflow.services.access import load_principal
-from parflow.services.board import campaign_board
-from parflow.services.runtime import Runtime
+from parflow.services.accounts import users
+from parflow.services.common.access import load_principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.monitoring.board import campaign_board
 from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

@@ -53,11 +53,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from parflow.clock import FixedClock
-from parflow.services import audit, deadline_sync
-from parflow.services.campaign_input import AgencySpec, CampaignInput, PersonRef, PersonSpec, read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.notices import agency_ref, campaign_ref
-from parflow.services.runtime import Runtime
+from parflow.services.campaigns.input import AgencySpec, CampaignInput, PersonRef, PersonSpec, read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.common import audit
+from parflow.services.common.notices import agency_ref, campaign_ref
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines import sync as deadline_sync
 from parflow.settings import PROJECT_ROOT, Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

@@ -51,8 +51,8 @@ from parflow.notify.message import build, message_id, parse_sender
 from parflow.notify.render import Rendered, render
 from parflow.notify.samples import sample
 from parflow.notify.smtp import local_hostname
-from parflow.services import outbox
-from parflow.services.runtime import Runtime
+from parflow.services.common import outbox
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings, SmtpSecurity
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

@@ -43,10 +43,10 @@ from benchmarks import generate
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from parflow.services import users
-from parflow.services.runtime import Runtime
-from parflow.services.simulate import simulate
-from parflow.services.tick import tick
+from parflow.services.accounts import users
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.tick import tick
+from parflow.services.simulation.run import simulate
 from parflow.store.migrate import upgrade
 from parflow.store.models import Agency, Campaign, Person, Submission
 from parflow.web.app import create_app

@@ -37,10 +37,10 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from parflow.clock import FixedClock
-from parflow.services.deadline_plan import load_plans
-from parflow.services.reminders import next_due
-from parflow.services.runtime import Runtime
-from parflow.services.tick import tick
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.plan import load_plans
+from parflow.services.deadlines.reminders import next_due
+from parflow.services.deadlines.tick import tick
 from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

@@ -31,11 +31,11 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from parflow.clock import FixedClock
-from parflow.services import submissions
-from parflow.services.access import load_principal
-from parflow.services.campaign_input import read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.common.access import load_principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle import submissions
 from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

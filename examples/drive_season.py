@@ -397,14 +397,14 @@ class Season:
 
 def in_process(password: str):  # type: ignore[no-untyped-def]
     """The app inside this process on a fixed clock, with a fresh database of its own."""
+    from pwdlib.hashers.argon2 import Argon2Hasher
     from sqlmodel import select
     from starlette.testclient import TestClient
 
     from parflow.clock import FixedClock
-    from pwdlib.hashers.argon2 import Argon2Hasher
-    from parflow.services.campaign_input import read_campaign
-    from parflow.services.campaigns import load_campaign
-    from parflow.services.runtime import Runtime
+    from parflow.services.campaigns.input import read_campaign
+    from parflow.services.campaigns.load import load_campaign
+    from parflow.services.common.runtime import Runtime
     from parflow.settings import Settings
     from parflow.store.db import Database
     from parflow.store.migrate import upgrade

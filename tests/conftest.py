@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import SQLModel, select
 
 from parflow.clock import FixedClock
-from parflow.services import users
-from parflow.services.campaign_input import read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.accounts import users
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT, Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import col, func, select
 
-from parflow.services.access import Principal, load_principal
-from parflow.services.runtime import Runtime
+from parflow.services.common.access import Principal, load_principal
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, AuditEntry, Dispute, Person, Submission
 
 MINI_PEOPLE = {

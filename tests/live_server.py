@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.web.app import create_app
 
 

@@ -9,9 +9,10 @@ import sys
 
 import sqlalchemy as sa
 
-from parflow.services import audit, submissions
-from parflow.services.campaigns import get_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.common import audit
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle import submissions
 from parflow.settings import PROJECT_ROOT
 from tests.lifecycle_helpers import principal, submission_id
 
@@ -108,7 +109,7 @@ def published(rt: Runtime, code: str) -> None:
     """Some history, every submission approved (set up behind the workflow), then a real publication."""
     from sqlmodel import select
 
-    from parflow.services import results
+    from parflow.services.results import service as results
     from parflow.store.models import Agency
     from tests.lifecycle_helpers import force_state
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 from parflow.domain.errors import Conflict
-from parflow.services.campaign_input import read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, Milestone, Person, RoleAssignment, Submission
 from parflow.yamlsource import SourceError
 from tests.conftest import EXAMPLE, FIXTURES

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from parflow.domain.errors import Conflict
-from parflow.services import submissions
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle import submissions
 from parflow.web.deps import run_write
 from tests.lifecycle_helpers import audit_count, principal, state_and_version, submission_id
 

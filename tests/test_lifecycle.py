@@ -6,9 +6,10 @@ import pytest
 from sqlmodel import col, select
 
 from parflow.domain.errors import GuardFailed, IllegalTransition, NotFound, StaleVersion
-from parflow.services import audit, submissions
-from parflow.services.campaigns import get_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.common import audit
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle import submissions
 from parflow.store.models import AuditEntry, Notification, Submission
 from tests.lifecycle_helpers import (
     MINI_PEOPLE,
@@ -23,7 +24,7 @@ DEFINITION_NAME = "par-index"
 
 
 def _pairs() -> list[tuple[str, str]]:
-    from parflow.services.workflows import load_definition
+    from parflow.services.common.workflows import load_definition
     from parflow.settings import PROJECT_ROOT
 
     definition = load_definition(PROJECT_ROOT / "workflows" / f"{DEFINITION_NAME}.yaml")

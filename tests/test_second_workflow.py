@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from parflow.domain.errors import NotFound
-from parflow.services import submissions
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle import submissions
 from tests.conftest import FIXTURES, load_fixture_campaign
 from tests.lifecycle_helpers import principal, state_and_version, submission_id
 

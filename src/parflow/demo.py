@@ -17,10 +17,10 @@ from sqlmodel import col, select
 
 from parflow import demo_season
 from parflow.clock import OffsetClock
-from parflow.services import users
-from parflow.services.campaign_input import CampaignInput, read_campaign
-from parflow.services.campaigns import LoadReport, load_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.accounts import users
+from parflow.services.campaigns.input import CampaignInput, read_campaign
+from parflow.services.campaigns.load import LoadReport, load_campaign
+from parflow.services.common.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER, PROJECT_ROOT, Settings
 from parflow.store.migrate import upgrade
 from parflow.store.models import Agency, Person, RoleAssignment

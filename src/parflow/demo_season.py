@@ -21,13 +21,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from parflow.clock import FixedClock
-from parflow.services import appraisal, audit, evidence, self_assessment
-from parflow.services.access import Principal, load_principal
-from parflow.services.evidence_store import BlobWriter
-from parflow.services.evidence_types import PDF
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import criteria_of, scores_of
-from parflow.services.submissions import fire_event
+from parflow.services.common import audit
+from parflow.services.common.access import Principal, load_principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.evidence import service as evidence
+from parflow.services.evidence.store import BlobWriter
+from parflow.services.evidence.types import PDF
+from parflow.services.lifecycle.submissions import fire_event
+from parflow.services.scoring import appraisal, self_assessment
+from parflow.services.scoring.score_sheet import criteria_of, scores_of
 from parflow.store.models import (
     Agency,
     AuditEntry,

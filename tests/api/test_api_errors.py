@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.lifecycle_helpers import audit_count, state_and_version, submission_id
 
 

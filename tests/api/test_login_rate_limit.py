@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from parflow.services.sign_in import MAX_PER_ACCOUNT, WINDOW
+from parflow.services.accounts.sign_in import MAX_PER_ACCOUNT, WINDOW
 from tests.conftest import PASSWORD
 
 
@@ -40,7 +40,7 @@ def test_success_clears_the_count(client: TestClient, mini: str) -> None:
 
 
 def test_address_limit_covers_many_accounts(client: TestClient, mini: str) -> None:
-    from parflow.services.sign_in import MAX_PER_ADDRESS
+    from parflow.services.accounts.sign_in import MAX_PER_ADDRESS
 
     for i in range(MAX_PER_ADDRESS):
         attempt(client, f"guess{i}@mini.example", "wrong")
@@ -66,7 +66,7 @@ def test_password_check_holds_no_database_connection(
 ) -> None:  # type: ignore[no-untyped-def]
     """argon2 is slow on purpose; a burst of sign-ins must not hold the pool's connections
     through it (they ran out and sign-ins failed with 500 under load)."""
-    from parflow.services import users
+    from parflow.services.accounts import users
 
     seen: list[int] = []
     real = users._hasher

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from parflow.services.backup_format import PARTS, people_of, rewrite_context, rewrite_key, table
+from parflow.services.backup.format import PARTS, people_of, rewrite_context, rewrite_key, table
 from parflow.store.db import Database
 from parflow.store.models import Campaign
 

@@ -13,7 +13,7 @@ import pytest
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from parflow.clock import FixedClock
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
 from parflow.store.db import Database
 from tests.conftest import PASSWORD, SEASON_START, TEST_SECRET, _truncate

@@ -18,9 +18,11 @@ from sqlmodel import select
 from parflow import demo_season as ds
 from parflow.notify.catcher import free_port
 from parflow.notify.delivery import deliver_pending
-from parflow.services import disputes, extensions, results
-from parflow.services.runtime import Runtime
-from parflow.services.tick import tick
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines import extensions
+from parflow.services.deadlines.tick import tick
+from parflow.services.results import service as results
+from parflow.services.scoring import disputes
 from parflow.store.models import Dispute
 from tests.notify.mailtools import ScriptedHandler, SmtpServer, routed
 from tests.scoring.helpers import (

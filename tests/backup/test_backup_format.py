@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from parflow.services.backup_format import PART_NAMES, rewrite_context, rewrite_key
+from parflow.services.backup.format import PART_NAMES, rewrite_context, rewrite_key
 
 # tables that are not part of a campaign: failed sign-ins are a short-lived security log
 NOT_CAMPAIGN_DATA = {"login_failure"}

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from parflow.services.campaign_input import read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.evidence_store import blob_path
-from parflow.services.tick import tick
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.deadlines.tick import tick
+from parflow.services.evidence.store import blob_path
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Campaign, Notification, Person
 from tests.backup.compare import compare

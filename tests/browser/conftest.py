@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from parflow.clock import FixedClock
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from tests.live_server import serving
 from tests.web.conftest import password_hash  # noqa: F401  (light hashes: many sign-ins)

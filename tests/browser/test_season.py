@@ -18,8 +18,9 @@ import pytest
 from sqlmodel import select
 
 from parflow import demo_season
-from parflow.services import appraisal, results, self_assessment
-from parflow.services.score_sheet import scores_of
+from parflow.services.results import service as results
+from parflow.services.scoring import appraisal, self_assessment
+from parflow.services.scoring.score_sheet import scores_of
 from parflow.store.models import Agency, Campaign, Submission
 from tests.browser.conftest import LiveServer
 from tests.conftest import PASSWORD

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, Notification, Submission
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -54,8 +54,8 @@ def at(rt: Runtime):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def early(rt: Runtime, campaign: str, at):  # type: ignore[no-untyped-def]
     """The example campaign as if loaded on 03/01/2022, before the first reminder."""
-    from parflow.services import deadline_sync
-    from parflow.services.campaigns import get_campaign
+    from parflow.services.common.lookups import get_campaign
+    from parflow.services.deadlines import sync as deadline_sync
 
     at("2022-01-03 09:00")
 

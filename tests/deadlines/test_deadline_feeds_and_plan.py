@@ -14,10 +14,10 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from parflow.scheduler.runner import BackgroundScheduler
-from parflow.services import calendar_feed
-from parflow.services.campaign_input import read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.status import campaign_status
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.deadlines import calendar_feed
+from parflow.services.monitoring.status import campaign_status
 from parflow.store.models import Agency, AuditEntry, Milestone
 
 from .conftest import outbox

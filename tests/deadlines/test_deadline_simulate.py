@@ -9,8 +9,8 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from parflow.cli import app
-from parflow.services.behaviour import load_behaviour
-from parflow.services.simulate import simulate
+from parflow.services.simulation.behaviour import load_behaviour
+from parflow.services.simulation.run import simulate
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import AuditEntry, Notification, Score, Submission
 

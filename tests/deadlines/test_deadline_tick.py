@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlmodel import col, select
 
-from parflow.services.tick import tick
+from parflow.services.deadlines.tick import tick
 from parflow.store.models import Notification, Submission
 from tests.scoring.helpers import complete_self_assessment
 

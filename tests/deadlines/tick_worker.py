@@ -14,7 +14,7 @@ from pathlib import Path
 
 from parflow.clock import FixedClock
 from parflow.scheduler.jobs import tick_once
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
 from parflow.store.db import Database
 

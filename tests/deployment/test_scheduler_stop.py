@@ -14,7 +14,7 @@ import pytest
 
 from parflow.notify.catcher import free_port
 from parflow.notify.delivery import deliver_pending
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.conftest import TEST_SECRET
 from tests.deployment.processes import Process, environment
 from tests.notify.mailtools import ScriptedHandler, SmtpServer, people, queue_reminders, routed, rows

@@ -26,8 +26,8 @@ import pytest
 from sqlmodel import col, func, select
 
 from parflow.notify.catcher import free_port
-from parflow.services import audit
-from parflow.services.runtime import Runtime
+from parflow.services.common import audit
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import AuditEntry, Campaign, Notification, Submission
 from tests.conftest import EXAMPLE, PASSWORD, TEST_SECRET, load_fixture_campaign
 from tests.deployment.processes import Process, environment, wait_until_healthy

@@ -10,7 +10,7 @@ import pytest
 from parflow.domain.engine import WorkflowEngine
 from parflow.domain.errors import Forbidden, GuardFailed, IllegalTransition, NotFound
 from parflow.domain.guards import GUARDS
-from parflow.services.workflows import load_definition
+from parflow.services.common.workflows import load_definition
 from parflow.settings import PROJECT_ROOT
 
 NOW = datetime(2022, 2, 15, 3, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from parflow.domain.workflow import WorkflowError, mermaid
-from parflow.services.workflows import load_definition
+from parflow.services.common.workflows import load_definition
 from parflow.settings import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / "workflows"

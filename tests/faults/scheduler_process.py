@@ -18,7 +18,7 @@ from datetime import datetime
 
 from parflow.clock import OffsetClock
 from parflow.scheduler.runner import serve
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
 from parflow.store.db import Database
 

@@ -26,8 +26,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
 
-from parflow.services import audit
-from parflow.services.runtime import Runtime
+from parflow.services.common import audit
+from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import AuditEntry, Campaign, Submission
 from tests.conftest import PASSWORD, _in_ci

@@ -20,8 +20,8 @@ from sqlmodel import col, select
 
 from parflow.notify.message import message_id
 from parflow.notify.samples import sample
-from parflow.services import outbox
-from parflow.services.runtime import Runtime
+from parflow.services.common import outbox
+from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Campaign, Notification
 from tests.notify.mailtools import SmtpServer, people

@@ -19,7 +19,7 @@ import pytest
 
 from parflow.notify.delivery import DeliveryPolicy, DeliveryReport, deliver_pending
 from parflow.notify.message import message_id
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.faults.rawsmtp import RawSmtp
 from tests.notify.mailtools import SmtpServer, later, people, queue_reminders, routed, rows
 

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import col, func, select
 
-from parflow.services import audit
-from parflow.services.runtime import Runtime
-from parflow.services.tick import tick
+from parflow.services.common import audit
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.tick import tick
 from parflow.store.db import Database, is_lock_error
 from parflow.store.models import AuditEntry, Campaign, Criterion, Score, Submission
 from tests.conftest import PASSWORD

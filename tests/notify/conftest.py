@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from parflow.notify.catcher import free_port
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.notify.mailtools import Certificate, ScriptedHandler, SmtpServer, routed
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from parflow.clock import FixedClock
 from parflow.notify import delivery
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
 from parflow.store.db import Database
 

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from sqlmodel import col, select
 
 from parflow.notify.samples import sample
-from parflow.services import outbox
-from parflow.services.runtime import Runtime
+from parflow.services.common import outbox
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings, SmtpSecurity
 from parflow.store.models import Campaign, Notification, Person, RoleAssignment
 

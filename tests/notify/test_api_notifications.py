@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 import parflow.web
 from parflow.notify.delivery import deliver_pending
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.notify.mailtools import SmtpServer, routed
 from tests.scoring.helpers import complete_self_assessment
 

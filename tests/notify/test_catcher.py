@@ -18,9 +18,9 @@ from parflow.notify.catcher import (
     running_catcher,
 )
 from parflow.notify.delivery import deliver_pending
-from parflow.services import outbox
-from parflow.services.notices import agency_ref, campaign_ref, submission_path
-from parflow.services.runtime import Runtime
+from parflow.services.common import outbox
+from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, Campaign, Person, Submission
 from parflow.web.app import create_app
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from parflow.cli import app
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.notify.mailtools import SmtpServer, people, queue_reminders, rows
 
 

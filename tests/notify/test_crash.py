@@ -11,7 +11,7 @@ from pathlib import Path
 
 from parflow.notify.delivery import deliver_pending
 from parflow.notify.message import message_id
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.notify.crashing_deliverer import CRASH_EXIT
 from tests.notify.mailtools import SmtpServer, later, people, queue_reminders, rows
 

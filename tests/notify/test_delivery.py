@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from parflow.notify.delivery import DeliveryPolicy, deliver_pending
 from parflow.notify.message import message_id, thread_root
-from parflow.services import outbox
-from parflow.services.runtime import Runtime
+from parflow.services.common import outbox
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Notification
 from tests.notify.mailtools import SmtpServer, later, people, queue_reminders, routed, rows
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from parflow.notify.render import render
-from parflow.services.digest import enqueue_due_digests
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.digest import enqueue_due_digests
 from parflow.store.models import Campaign
 from tests.notify.mailtools import rows
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from parflow.notify.delivery import deliver_pending
 from parflow.notify.samples import sample
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import SmtpSecurity
 from parflow.store.models import Person
 from tests.notify.mailtools import Certificate, SmtpServer, people, queue_reminders, routed, rows
@@ -36,7 +36,7 @@ def test_vietnamese_text_survives_byte_for_byte(mail_rt: Runtime, smtp_server: S
     queue_reminders(mail_rt, [person])  # a reminder, and a dispute result with typographic marks
 
     def add_dispute(session) -> None:  # type: ignore[no-untyped-def]
-        from parflow.services import outbox
+        from parflow.services.common import outbox
 
         outbox.enqueue(
             session,

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parflow.observability.logs import configure_logging
 from parflow.scheduler.jobs import tick_once
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Person
 from tests.conftest import PASSWORD
 from tests.scoring.helpers import complete_self_assessment, submission_id

@@ -17,7 +17,7 @@ from sqlmodel import select
 from parflow.notify.catcher import free_port
 from parflow.scheduler.jobs import delivery_job, tick_once
 from parflow.scheduler.metrics_endpoint import MetricsServer
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Notification
 from parflow.web.app import create_app
 from tests.notify.mailtools import ScriptedHandler, SmtpServer, routed

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 
 SKIPPED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.lifecycle_helpers import submission_id
 from tests.scoring.helpers import complete_self_assessment, start_appraisal, submit
 from tests.web.conftest import HOME_AFFAIRS

@@ -11,7 +11,7 @@ from benchmarks.generate import generate
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Campaign, Submission
 from tests.conftest import give_passwords
 from tests.scale.conftest import home_affairs, recording

@@ -19,8 +19,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from parflow.notify.claims import claim
-from parflow.services.runtime import Runtime
-from parflow.services.tick import tick
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.tick import tick
 from parflow.store.db import Database
 from parflow.store.models import Campaign, Submission
 from parflow.web.app import create_app

@@ -7,10 +7,11 @@ import io
 
 from openpyxl import load_workbook
 
-from parflow.services import result_exports, results
-from parflow.services.campaigns import get_campaign
-from parflow.services.runtime import Runtime
-from parflow.services.status import campaign_status, iter_status
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.monitoring.status import campaign_status, iter_status
+from parflow.services.results import exports as result_exports
+from parflow.services.results import service as results
 
 
 def test_status_in_small_batches_is_the_whole_status(rt: Runtime, campaign: str) -> None:

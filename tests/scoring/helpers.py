@@ -18,10 +18,10 @@ from decimal import Decimal
 from sqlmodel import select
 
 from parflow import demo_season
-from parflow.services.guard_facts import SubmissionFacts
-from parflow.services.runtime import Runtime
-from parflow.services.survey import ImportReport
-from parflow.services.survey import import_survey as import_survey_file
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle.guard_facts import SubmissionFacts
+from parflow.services.results.survey import ImportReport
+from parflow.services.results.survey import import_survey as import_survey_file
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Agency, Campaign, Submission
 

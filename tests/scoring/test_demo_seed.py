@@ -6,9 +6,9 @@ from sqlmodel import func, select
 
 from parflow import demo
 from parflow.clock import FixedClock
-from parflow.services import audit
-from parflow.services.guard_facts import SubmissionFacts
-from parflow.services.runtime import Runtime
+from parflow.services.common import audit
+from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.store.models import Agency, AuditEntry, Campaign, Evidence, Submission
 
 

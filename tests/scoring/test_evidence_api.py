@@ -7,7 +7,7 @@ import io
 import zipfile
 
 from parflow.demo_season import evidence_pdf
-from parflow.services.evidence_store import blob_path
+from parflow.services.evidence.store import blob_path
 from parflow.store.models import Criterion
 from tests.scoring.conftest import COUNCIL_1_4, HOME_AFFAIRS, OTHER_FOCAL, SGTVT_FOCAL
 from tests.scoring.helpers import complete_self_assessment, start_appraisal, submit

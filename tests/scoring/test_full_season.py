@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from parflow import demo_season as ds
 from parflow.domain.criteria import load_criteria_set
-from parflow.services import audit
+from parflow.services.common import audit
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Agency, Campaign, Score, Submission
 from tests.conftest import PASSWORD

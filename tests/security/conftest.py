@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from parflow.clock import FixedClock
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web.app import create_app
 from tests.conftest import PASSWORD

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from parflow.clock import FixedClock
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web import tokens
 from parflow.web.app import create_app

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.web import tokens
 from parflow.web.app import create_app
 from parflow.web.session import COOKIE, SessionCodec
@@ -66,7 +66,7 @@ def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def route_table(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
-    from parflow.services.runtime import Runtime as _Runtime
+    from parflow.services.common.runtime import Runtime as _Runtime
     from parflow.store.db import Database
     from tests.security.world import settings_for
 

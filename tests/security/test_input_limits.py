@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.web.app import create_app
 from tests.scoring.conftest import COUNCIL_1_4, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
 from tests.scoring.helpers import (

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from parflow.notify.catcher import free_port
 from parflow.notify.delivery import deliver_pending
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings, SmtpSecurity
 from parflow.web.app import create_app
 from tests.conftest import PASSWORD, TEST_SECRET

@@ -35,10 +35,12 @@ from parflow.clock import FixedClock
 from parflow.demo_season import principal_for
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.errors import ParflowError
-from parflow.services import appraisal, audit, disputes, extensions, self_assessment
-from parflow.services.runtime import Runtime
-from parflow.services.submissions import fire_event
-from parflow.services.tick import tick
+from parflow.services.common import audit
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines import extensions
+from parflow.services.deadlines.tick import tick
+from parflow.services.lifecycle.submissions import fire_event
+from parflow.services.scoring import appraisal, disputes, self_assessment
 from parflow.store.db import Database
 from parflow.store.models import AuditEntry, Campaign, Criterion, Dispute, Notification, Score, Submission
 from tests.scoring.helpers import HOME_AFFAIRS

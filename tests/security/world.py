@@ -22,10 +22,10 @@ from sqlmodel import select
 
 from parflow import demo_season
 from parflow.clock import FixedClock
-from parflow.services import disputes
-from parflow.services.campaign_input import read_campaign
-from parflow.services.campaigns import load_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.scoring import disputes
 from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from parflow.services.runtime import Runtime
-from parflow.services.tick import tick
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.tick import tick
 from tests.conftest import EXAMPLE, load_fixture_campaign
 from tests.lifecycle_helpers import force_state, submission_id
 from tests.scoring.helpers import complete_self_assessment, submit

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from parflow import demo_season
-from parflow.services import disputes, extensions, milestones
-from parflow.services.runtime import Runtime
-from parflow.services.tick import tick
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines import extensions, milestones
+from parflow.services.deadlines.tick import tick
+from parflow.services.scoring import disputes
 from parflow.store.models import Dispute, Notification
 from tests.scoring.helpers import HOME_AFFAIRS, drive_to, send_results, submission_id
 from tests.web.conftest import sign_in

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from tests.lifecycle_helpers import audit_count, force_state, state_and_version, submission_id
 from tests.web.conftest import csrf_from, sign_in
 

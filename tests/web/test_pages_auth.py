@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Person
 from tests.conftest import PASSWORD
 

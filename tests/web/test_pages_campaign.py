@@ -10,7 +10,7 @@ from markupsafe import escape
 from sqlmodel import select
 
 from parflow import demo_season
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Campaign, Extension, Milestone, Submission
 from tests.lifecycle_helpers import force_state, submission_id
 from tests.web.conftest import HOME_AFFAIRS, HOME_AFFAIRS_EN, csrf_from, sign_in

@@ -11,7 +11,7 @@ from markupsafe import escape
 from sqlmodel import select
 
 from parflow import demo_season
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.store.models import Dispute, Evidence, Score, Submission
 from tests.lifecycle_helpers import audit_count
 from tests.scoring.helpers import complete_self_assessment, drive_to, send_results, submission_id, submit

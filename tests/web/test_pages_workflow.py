@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.web.pages.diagram import layout
 from tests.conftest import FIXTURES, load_fixture_campaign
 from tests.web.conftest import sign_in

@@ -66,7 +66,7 @@ def _unmet(exc: ParflowError) -> str:
 
 
 def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
-    from parflow.services.runtime import build_runtime
+    from parflow.services.common.runtime import build_runtime
 
     return build_runtime(settings or load_settings())
 

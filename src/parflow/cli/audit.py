@@ -15,8 +15,8 @@ app.add_typer(audit_app, name="audit")
 def verify(campaign: str) -> None:
     """Check every audit entry of a campaign against its hash chain, and each published results
     snapshot against it; exit 1 at the first broken link or an unanchored snapshot."""
-    from parflow.services import audit
-    from parflow.services.campaigns import get_campaign
+    from parflow.services.common import audit
+    from parflow.services.common.lookups import get_campaign
 
     def action() -> None:
         rt = _runtime()

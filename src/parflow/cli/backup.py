@@ -16,7 +16,7 @@ def export(
     file: Annotated[Path, typer.Argument(help="the backup file to write (a zip archive)")],
 ) -> None:
     """Write a whole campaign (rows, audit chain, outbox, evidence files) to one backup file."""
-    from parflow.services.backup_export import export_campaign
+    from parflow.services.backup.export import export_campaign
 
     def action() -> None:
         if file.is_dir():
@@ -42,7 +42,7 @@ def import_(
     file: Annotated[Path, typer.Argument(help="a backup file written by `parflow export`")],
 ) -> None:
     """Restore a campaign from a backup file, in one transaction; refused if the campaign exists."""
-    from parflow.services.backup_import import BackupError, import_campaign
+    from parflow.services.backup.restore import BackupError, import_campaign
 
     def action() -> None:
         if not file.is_file():

@@ -44,8 +44,8 @@ def campaign_load(
     path: Annotated[Path, typer.Argument(help="campaign folder (with campaign.yaml) or file")],
 ) -> None:
     """Create or update a campaign; loading the same input twice changes nothing."""
-    from parflow.services.campaign_input import read_campaign
-    from parflow.services.campaigns import load_campaign
+    from parflow.services.campaigns.input import read_campaign
+    from parflow.services.campaigns.load import load_campaign
 
     def action() -> None:
         rt = _runtime()
@@ -72,7 +72,7 @@ def status(
     ] = None,
 ) -> None:
     """Every agency's state, next deadline, overdue flag and publication risk."""
-    from parflow.services.status import STATUS_FIELDS, campaign_status, iter_status
+    from parflow.services.monitoring.status import STATUS_FIELDS, campaign_status, iter_status
 
     if format not in ("table", "json", "csv"):
         raise typer.BadParameter("use table, json or csv", param_hint="--format")
@@ -140,7 +140,7 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
 @users_app.command("set-password")
 def set_password(email: str) -> None:
     """Set a person's password: read from standard input, or prompted twice on a terminal."""
-    from parflow.services import users
+    from parflow.services.accounts import users
 
     if sys.stdin.isatty():
         first = getpass.getpass("New password: ")
@@ -164,7 +164,7 @@ def set_password(email: str) -> None:
 @workflow_app.command("check")
 def workflow_check(path: Path) -> None:
     """Validate a workflow definition; errors name the file, line and problem."""
-    from parflow.services.workflows import load_definition
+    from parflow.services.common.workflows import load_definition
 
     def action() -> None:
         definition = load_definition(path)
@@ -185,7 +185,7 @@ def workflow_diagram(
 
     def action() -> None:
         rt_settings = load_settings()
-        from parflow.services.workflows import WorkflowCatalog
+        from parflow.services.common.workflows import WorkflowCatalog
 
         typer.echo(mermaid(WorkflowCatalog(rt_settings.workflows_dir).definition(name), lang), nl=False)
 
@@ -287,7 +287,7 @@ def demo(
 
     from parflow import demo as demo_module
     from parflow.observability.logs import configure_logging
-    from parflow.services.runtime import Runtime
+    from parflow.services.common.runtime import Runtime
     from parflow.store.db import Database
     from parflow.web.app import create_app
 

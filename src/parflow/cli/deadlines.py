@@ -35,7 +35,7 @@ def tick_command(
     """One scheduler pass: queue every reminder and escalation due by then, then deliver the outbox."""
     from parflow.notify.catcher import route_to_running_catcher
     from parflow.notify.delivery import deliver_pending
-    from parflow.services.tick import tick
+    from parflow.services.deadlines.tick import tick
     from parflow.settings import load_settings
 
     def action() -> None:
@@ -125,8 +125,8 @@ def simulate_command(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """A dry run of the campaign calendar, day by day; the database is left unchanged."""
-    from parflow.services.behaviour import load_behaviour
-    from parflow.services.simulate import simulate
+    from parflow.services.simulation.behaviour import load_behaviour
+    from parflow.services.simulation.run import simulate
 
     if format not in ("table", "json"):
         raise typer.BadParameter("use table or json", param_hint="--format")

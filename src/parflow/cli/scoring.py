@@ -22,7 +22,7 @@ def survey_import(
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX, one row per agency")],
 ) -> None:
     """Import survey scores and SIPAS per agency; any bad row rejects the whole file."""
-    from parflow.services.survey import import_survey
+    from parflow.services.results.survey import import_survey
 
     def action() -> None:
         if not file.is_file():
@@ -56,8 +56,9 @@ def results_command(
     ] = False,
 ) -> None:
     """The published results of a campaign (or, with --preview, the table as it stands now)."""
-    from parflow.services import result_exports, results
-    from parflow.services.campaigns import get_campaign
+    from parflow.services.common.lookups import get_campaign
+    from parflow.services.results import exports as result_exports
+    from parflow.services.results import service as results
 
     if format not in ("table", "json", "csv", "xlsx"):
         raise typer.BadParameter("use table, json, csv or xlsx", param_hint="--format")

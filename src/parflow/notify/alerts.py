@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from parflow.clock import local_date
-from parflow.services import outbox
-from parflow.services.notices import campaign_ref
+from parflow.services.common import outbox
+from parflow.services.common.notices import campaign_ref
 from parflow.store.models import Campaign, Person
 from parflow.store.models import Notification as Row
 

@@ -48,7 +48,7 @@ from parflow.notify.claims import Claimed
 from parflow.notify.message import InvalidAddress, Outgoing, Sender, build, message_id, parse_sender
 from parflow.notify.render import Rendered, RenderError, render
 from parflow.notify.smtp import ConnectFailed, SmtpLink, describe
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
 
 log = logging.getLogger("parflow.notify")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from parflow.notify.delivery import DeliveryReport, deliver_pending
 from parflow.observability import metrics
-from parflow.services.runtime import Runtime
-from parflow.services.tick import TickReport, tick
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.tick import TickReport, tick
 
 log = logging.getLogger("parflow.scheduler")
 

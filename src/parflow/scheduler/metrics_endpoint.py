@@ -9,7 +9,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from parflow.observability import metrics
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 
 
 class _QuietHandler(WSGIRequestHandler):

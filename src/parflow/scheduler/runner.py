@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from parflow.scheduler.jobs import Lifecycle, delivery_job, tick_job
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 
 log = logging.getLogger("parflow.scheduler")
 

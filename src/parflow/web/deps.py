@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from parflow.domain.errors import Conflict, NotAuthenticated
-from parflow.services.access import Principal, load_principal
-from parflow.services.runtime import Runtime
+from parflow.services.common.access import Principal, load_principal
+from parflow.services.common.runtime import Runtime
 from parflow.web import tokens
 
 T = TypeVar("T")

@@ -16,6 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from parflow.domain.errors import Invalid, ParflowError, Unmet
 from parflow.i18n import language_from_header, t
 from parflow.store.db import is_lock_error
+from parflow.web.api.schemas import ErrorOut
+from parflow.web.pages.deps import SignInRequired
+from parflow.web.templating import page_language, render
 
 log = logging.getLogger("parflow.web")
 
@@ -37,8 +40,6 @@ def wants_html(request: Request) -> bool:
 
 def request_language(request: Request) -> str:
     if wants_html(request):
-        from parflow.web.templating import page_language
-
         return page_language(request)
     return (
         language_from_header(request.headers.get("accept-language"))
@@ -63,8 +64,6 @@ def error_body(exc: ParflowError, lang: str) -> dict[str, Any]:
 
 
 def html_error(request: Request, status: int, message: str, problems: list[str] | None = None) -> Response:
-    from parflow.web.templating import page_language, render
-
     lang = page_language(request)
     title = {404: "web.not_found_title", 403: "web.forbidden_title"}.get(status, "web.error_title")
     context = {"heading": t(title, lang), "message": message, "problems": problems or []}
@@ -86,8 +85,6 @@ def document_errors(app: FastAPI) -> None:
             schema = generate()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             if "HTTPValidationError" in components:
-                from parflow.web.api.schemas import ErrorOut
-
                 described = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
                 for name, definition in described.pop("$defs", {}).items():
                     components.setdefault(name, definition)
@@ -99,8 +96,6 @@ def document_errors(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
-    from parflow.web.pages.deps import SignInRequired
-
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)

@@ -7,7 +7,7 @@ PARFLOW_LOG_FORMAT names (JSON by default).
 from __future__ import annotations
 
 from parflow.observability.logs import configure_logging
-from parflow.services.runtime import build_runtime
+from parflow.services.common.runtime import build_runtime
 from parflow.settings import load_settings
 from parflow.web.app import create_app
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from parflow.observability import metrics
-from parflow.services.runtime import Runtime
+from parflow.services.common.runtime import Runtime
 
 log = logging.getLogger("parflow.http")
 

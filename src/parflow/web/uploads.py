@@ -15,7 +15,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from parflow.domain.errors import Invalid, TooLarge
-from parflow.services.evidence_store import BlobWriter, Received, human_size
+from parflow.services.evidence.store import BlobWriter, Received, human_size
 
 MAX_FIELD_BYTES = 16 * 1024
 MAX_FIELDS = 20

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import col, select
 
 from parflow.domain.errors import NotAuthenticated
-from parflow.services import sign_in
+from parflow.services.accounts import sign_in
 from parflow.store.models import Agency, Campaign
 from parflow.web import tokens
 from parflow.web.api.schemas import ErrorOut, MeOut, RoleOut, TokenOut

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound
-from parflow.services import paging
-from parflow.services import submissions as submission_service
-from parflow.services.access import Principal
-from parflow.services.campaigns import get_campaign
-from parflow.services.deadlines import CampaignDeadlines
-from parflow.services.runtime import Runtime
+from parflow.services.common import paging
+from parflow.services.common.access import Principal
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.due import CampaignDeadlines
+from parflow.services.lifecycle import submissions as submission_service
 from parflow.store.models import Campaign, Milestone
 from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import CampaignOut, ErrorOut, LabelOut, MilestoneOut, SubmissionSummary

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from parflow.services import calendar_feed, extensions, milestones
+from parflow.services.deadlines import calendar_feed, extensions, milestones
 from parflow.web.api.schemas import ErrorOut, Text
 from parflow.web.deps import CurrentPrincipal, RuntimeDep, run_write
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Path
 from sqlmodel import Session
 
 from parflow.domain.errors import NotFound
-from parflow.services import disputes as service
-from parflow.services.submissions import locate
+from parflow.services.lifecycle.submissions import locate
+from parflow.services.scoring import disputes as service
 from parflow.store.models import Agency, Dispute
 from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import DisputeOut, ResolutionIn, ResolvedOut

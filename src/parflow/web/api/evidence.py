@@ -16,9 +16,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from parflow.domain.errors import Invalid
-from parflow.services import evidence as service
-from parflow.services.evidence_types import ACCEPTED_LABELS, sniff
-from parflow.services.submissions import Located
+from parflow.services.evidence import service as service
+from parflow.services.evidence.types import ACCEPTED_LABELS, sniff
+from parflow.services.lifecycle.submissions import Located
 from parflow.store.models import Evidence
 from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import EvidenceAddedOut, EvidenceLinkIn, EvidenceOut

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from parflow.i18n import t
-from parflow.services import notification_log, paging
+from parflow.services.common import paging
+from parflow.services.lifecycle import notification_log
 from parflow.store.models import Notification
 from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import ErrorOut, LabelOut

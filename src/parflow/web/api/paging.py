@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Query, Request, Response
 
-from parflow.services import paging
+from parflow.services.common import paging
 
 CURSOR = Query(
     default=None,

@@ -12,8 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from parflow.domain.errors import Forbidden, Invalid, NotFound
 from parflow.domain.roles import Role
-from parflow.services import appraisal, disputes, result_exports, results, survey
-from parflow.services.campaigns import get_campaign
+from parflow.services.common.lookups import get_campaign
+from parflow.services.results import exports as result_exports
+from parflow.services.results import service as results
+from parflow.services.results import survey
+from parflow.services.scoring import appraisal, disputes
 from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import (
     DisputeOut,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 from sqlmodel import Session
 
-from parflow.services import appraisal, disputes, results, self_assessment
-from parflow.services.score_sheet import load_sheet
-from parflow.services.submissions import locate
+from parflow.services.lifecycle.submissions import locate
+from parflow.services.results import service as results
+from parflow.services.scoring import appraisal, disputes, self_assessment
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Agency
 from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import (

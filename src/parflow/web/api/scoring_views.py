@@ -7,9 +7,9 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from parflow.domain.roles import AGENCY_ROLES
-from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
-from parflow.services.score_sheet import Sheet, load_sheet
-from parflow.services.submissions import Located
+from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
+from parflow.services.lifecycle.submissions import Located
+from parflow.services.scoring.score_sheet import Sheet, load_sheet
 from parflow.store.models import CriteriaSet, Dispute, Evidence, Person, Score
 from parflow.web.api.schemas import ScoresSummaryOut
 from parflow.web.api.scoring_schemas import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Path, Request, Response
 from sqlmodel import Session
 
-from parflow.services import paging
-from parflow.services import submissions as service
+from parflow.services.common import paging
+from parflow.services.lifecycle import submissions as service
 from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import ErrorOut, EventIn, FiredOut, HistoryEntryOut, SubmissionOut
 from parflow.web.api.views import history_out, submission_out

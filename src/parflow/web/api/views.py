@@ -6,11 +6,11 @@ from sqlmodel import Session
 
 from parflow.domain.deadlines import open_milestones
 from parflow.domain.workflow import WorkflowDefinition
-from parflow.services.access import Principal
-from parflow.services.calendar_feed import feed_path
-from parflow.services.deadlines import CampaignDeadlines, SubmissionDeadlines, answered_milestones
-from parflow.services.runtime import Runtime
-from parflow.services.submissions import Located
+from parflow.services.common.access import Principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.calendar_feed import feed_path
+from parflow.services.deadlines.due import CampaignDeadlines, SubmissionDeadlines, answered_milestones
+from parflow.services.lifecycle.submissions import Located
 from parflow.store.models import Agency, AuditEntry, Submission
 from parflow.web.api.schemas import (
     AgencyOut,

@@ -14,12 +14,12 @@ from parflow.domain.errors import Conflict, Forbidden, Invalid
 from parflow.domain.roles import Role
 from parflow.domain.scoring import ScoreError, parse_points
 from parflow.i18n import format_score
-from parflow.services import appraisal
-from parflow.services.access import Principal
-from parflow.services.evidence import clean_text
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import load_sheet
-from parflow.services.submissions import locate
+from parflow.services.common.access import Principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.evidence.service import clean_text
+from parflow.services.lifecycle.submissions import locate
+from parflow.services.scoring import appraisal
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Criterion
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from parflow.domain.errors import RateLimited
 from parflow.i18n import normalise_language
-from parflow.services import sign_in as sign_in_service
+from parflow.services.accounts import sign_in as sign_in_service
 from parflow.store.models import Person
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, PageUser

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from parflow.i18n import format_date, format_instant
-from parflow.services.board import Board, campaign_board
+from parflow.services.monitoring.board import Board, campaign_board
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import SignedIn
 from parflow.web.templating import page_language, render

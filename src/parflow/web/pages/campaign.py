@@ -14,11 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from parflow.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from parflow.domain.roles import Role
 from parflow.i18n import format_date, t
-from parflow.services import appraisal, extensions, milestones, survey
-from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
-from parflow.services.calendars import campaign_calendar
-from parflow.services.campaigns import get_campaign
-from parflow.services.runtime import Runtime
+from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
+from parflow.services.common.calendars import campaign_calendar
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines import extensions, milestones
+from parflow.services.results import survey
+from parflow.services.scoring import appraisal
 from parflow.store.models import Agency, Extension, Milestone, Submission
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.calendar_view import days_off_between, month_grids

@@ -12,12 +12,12 @@ from sqlmodel import Session, col, select
 from parflow.domain.errors import Forbidden, NotFound
 from parflow.domain.roles import Role
 from parflow.domain.workflow import Label
-from parflow.services.access import Principal, council_visible_states
-from parflow.services.calendars import campaign_calendar, milestone_dates
-from parflow.services.campaigns import get_campaign
-from parflow.services.disputes import list_disputes
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import score_values_of
+from parflow.services.common.access import Principal, council_visible_states
+from parflow.services.common.calendars import campaign_calendar, milestone_dates
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.scoring.disputes import list_disputes
+from parflow.services.scoring.score_sheet import score_values_of
 from parflow.store.models import Agency, CriteriaSet, Criterion, Submission
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import SignedIn

@@ -9,7 +9,7 @@ from fastapi import Depends, Form, Request
 from sqlmodel import col, select
 
 from parflow.domain.errors import ParflowError
-from parflow.services.access import Principal, load_principal
+from parflow.services.common.access import Principal, load_principal
 from parflow.store.models import Campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.nav import CampaignRef

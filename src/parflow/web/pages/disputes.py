@@ -12,14 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from parflow.domain.errors import Conflict, Invalid, NotFound
 from parflow.domain.roles import Role
 from parflow.i18n import t
-from parflow.services import disputes as service
-from parflow.services.access import Principal
-from parflow.services.evidence import can_add_evidence, clean_text
-from parflow.services.guard_facts import SubmissionFacts
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import load_sheet
-from parflow.services.scoring_common import agency_role
-from parflow.services.submissions import locate
+from parflow.services.common.access import Principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.evidence.service import can_add_evidence, clean_text
+from parflow.services.lifecycle.guard_facts import SubmissionFacts
+from parflow.services.lifecycle.submissions import locate
+from parflow.services.scoring import disputes as service
+from parflow.services.scoring.common import agency_role
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Criterion, Dispute, Evidence, Person
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn

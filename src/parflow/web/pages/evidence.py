@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from parflow.domain.errors import Conflict, Invalid, TooLarge, Unmet
 from parflow.i18n import t
-from parflow.services import evidence as service
-from parflow.services.access import Principal
-from parflow.services.evidence_types import ACCEPTED_LABELS, sniff
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import load_sheet
-from parflow.services.submissions import locate
+from parflow.services.common.access import Principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.evidence import service as service
+from parflow.services.evidence.types import ACCEPTED_LABELS, sniff
+from parflow.services.lifecycle.submissions import locate
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn, check_csrf_value
 from parflow.web.pages.forms import FormState, refused

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from parflow.services import submissions as submission_service
-from parflow.services.deadlines import CampaignDeadlines
+from parflow.services.deadlines.due import CampaignDeadlines
+from parflow.services.lifecycle import submissions as submission_service
 from parflow.store.models import Campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import PageUser

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parflow.domain.roles import AGENCY_ROLES, Role
-from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
+from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 
 NOTIFICATION_READERS = frozenset({Role.home_affairs, Role.city_leader})
 

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from sqlmodel import col, select
 
 from parflow.domain.notices import NOTIFICATION_KINDS
-from parflow.services import notification_log
-from parflow.services.campaigns import get_campaign
+from parflow.services.common.lookups import get_campaign
+from parflow.services.lifecycle import notification_log
 from parflow.store.models import Agency, Submission
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import SignedIn

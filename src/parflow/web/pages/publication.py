@@ -11,11 +11,12 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Conflict, Invalid, NotFound
 from parflow.i18n import t
-from parflow.services import approval, results
-from parflow.services.access import CAMPAIGN_WIDE_READERS, Principal
-from parflow.services.campaigns import get_campaign
-from parflow.services.evidence import clean_text
-from parflow.services.runtime import Runtime
+from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
+from parflow.services.common.lookups import get_campaign
+from parflow.services.common.runtime import Runtime
+from parflow.services.evidence.service import clean_text
+from parflow.services.lifecycle import approval
+from parflow.services.results import service as results
 from parflow.store.models import Agency, Submission
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
 from parflow.i18n import format_score
-from parflow.services import results
+from parflow.services.results import service as results
 from parflow.store.models import Campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.charts import ranking_chart

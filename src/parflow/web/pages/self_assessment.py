@@ -13,13 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from parflow.domain.errors import Conflict, Invalid
 from parflow.domain.scoring import ScoreError, parse_points
 from parflow.i18n import format_score
-from parflow.services import self_assessment
-from parflow.services.access import Principal
-from parflow.services.evidence import can_add_evidence, clean_text
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import load_sheet
-from parflow.services.scoring_common import agency_role
-from parflow.services.submissions import locate
+from parflow.services.common.access import Principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.evidence.service import can_add_evidence, clean_text
+from parflow.services.lifecycle.submissions import locate
+from parflow.services.scoring import self_assessment
+from parflow.services.scoring.common import agency_role
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, Problem, refused, summarise

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from parflow.domain.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from parflow.domain.roles import AGENCY_ROLES
 from parflow.i18n import t
-from parflow.services import submissions as submission_service
-from parflow.services.campaigns import get_campaign
-from parflow.services.evidence import clean_text
+from parflow.services.common.lookups import get_campaign
+from parflow.services.evidence.service import clean_text
+from parflow.services.lifecycle import submissions as submission_service
 from parflow.store.models import Submission
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn

@@ -15,14 +15,14 @@ from parflow.domain.errors import Unmet
 from parflow.domain.guards import GUARDS
 from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.workflow import Label, Transition
-from parflow.services import notification_log
-from parflow.services.access import Principal
-from parflow.services.deadlines import CampaignDeadlines, answered_milestones
-from parflow.services.evidence import can_add_evidence
-from parflow.services.guard_facts import SubmissionFacts
-from parflow.services.runtime import Runtime
-from parflow.services.score_sheet import Sheet, load_sheet
-from parflow.services.submissions import Located
+from parflow.services.common.access import Principal
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.due import CampaignDeadlines, answered_milestones
+from parflow.services.evidence.service import can_add_evidence
+from parflow.services.lifecycle import notification_log
+from parflow.services.lifecycle.guard_facts import SubmissionFacts
+from parflow.services.lifecycle.submissions import Located
+from parflow.services.scoring.score_sheet import Sheet, load_sheet
 from parflow.store.models import AuditEntry, Criterion, Dispute, Evidence, Notification, Person, Score
 from parflow.web.api.scoring_views import appraisal_visible
 

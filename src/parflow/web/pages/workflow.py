@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from parflow.domain.errors import NotFound
 from parflow.domain.workflow import mermaid
-from parflow.services.campaigns import get_campaign
+from parflow.services.common.lookups import get_campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import PageUser, SignInRequired
 from parflow.web.pages.diagram import layout

@@ -1,0 +1,217 @@
+"""The daily digest: one message a day for each Home Affairs officer instead of one per event.
+
+`enqueue_due_digests` is called by every scheduler tick. On each working day of a running campaign
+(not yet published), from 07:00 local time, it queues one `daily_digest` row per Home Affairs
+person, keyed `daily_digest:<campaign>:<person>:<yyyy-mm-dd>`: ticks that come again the same
+day, or from a second scheduler, write nothing. The digest is skipped on a day with nothing to
+say (no submission overdue, none due within 7 days, no state change since the last digest).
+
+What it summarises (context documented in notifications/README.md): how many submissions are in
+each state; how many state changes happened since the previous working day's digest; which
+submissions became overdue since then; every submission overdue now; and which are due within
+the next 7 calendar days (today included).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import String, cast, literal
+from sqlmodel import Session, col, func, select
+
+from parflow.domain.calendar import WorkingCalendar
+from parflow.domain.roles import Role
+from parflow.services.common import outbox
+from parflow.services.common.joins import AGENCY_OF_SUBMISSION
+from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.due import CampaignDeadlines
+from parflow.store.models import (
+    Agency,
+    AuditEntry,
+    CalendarDay,
+    Campaign,
+    Notification,
+    Person,
+    RoleAssignment,
+    Submission,
+)
+
+KIND = "daily_digest"
+SEND_FROM = time(7, 0)
+DUE_SOON_DAYS = 7
+
+
+def digest_key(campaign_id: int, person_id: int, day: date) -> str:
+    return f"{KIND}:{campaign_id}:{person_id}:{day.isoformat()}"
+
+
+def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_id: int | None = None) -> int:
+    """Queue today's digest for every Home Affairs person whose digest is due; returns rows written.
+
+    Runs on every tick, so what it costs when nothing is due must not follow the number of
+    campaigns or submissions: per time zone, one query finds the Home Affairs people of running
+    campaigns who have no digest key for today yet (usually none after the first tick of the
+    day); only their campaigns are then read in full.
+    """
+    written = 0
+    zones = session.exec(
+        select(Campaign.timezone).where(col(Campaign.published_at).is_(None)).distinct()
+    ).all()
+    for zone in zones:
+        national = WorkingCalendar(zone)
+        today = national.local_date(now)
+        if now < national.at_local(today, SEND_FROM):
+            continue
+        exceptions = dict(
+            session.exec(
+                select(CalendarDay.campaign_id, CalendarDay.working).where(CalendarDay.day == today)
+            ).all()
+        )
+        if not national.is_working_day(today) and not any(exceptions.values()):
+            continue
+        owed = _owed(session, zone, today, campaign_id)
+        by_campaign: dict[int, list[int]] = defaultdict(list)
+        for campaign_id, person_id in owed:
+            if exceptions.get(campaign_id, national.is_working_day(today)):
+                by_campaign[campaign_id].append(person_id)
+        if not by_campaign:
+            continue
+        people = {
+            p.id: p
+            for p in session.exec(
+                select(Person).where(col(Person.id).in_({p for ps in by_campaign.values() for p in ps}))
+            )
+        }
+        for campaign in session.exec(select(Campaign).where(col(Campaign.id).in_(list(by_campaign)))).all():
+            cid = campaign.id or 0
+            context = digest_context(session, rt, campaign, CampaignDeadlines(session, campaign), now)
+            if context is None:
+                continue
+            for person_id in by_campaign[cid]:
+                written += outbox.enqueue(
+                    session,
+                    key=digest_key(cid, person_id, today),
+                    kind=KIND,
+                    person=people[person_id],
+                    now=now,
+                    context=context,
+                    campaign_id=cid,
+                )
+    return written
+
+
+def _owed(session: Session, zone: str, today: date, campaign_id: int | None) -> list[tuple[int, int]]:
+    """(campaign, person) of active Home Affairs people of running campaigns in `zone` without
+    today's digest key; the key's unique index answers each NOT EXISTS."""
+    key = (
+        literal(f"{KIND}:")
+        + cast(RoleAssignment.campaign_id, String)
+        + literal(":")
+        + cast(RoleAssignment.person_id, String)
+        + literal(f":{today.isoformat()}")
+    )
+    written = select(Notification.id).where(Notification.key == key).exists()
+    query = select(RoleAssignment.campaign_id, RoleAssignment.person_id)
+    if campaign_id is not None:
+        query = query.where(RoleAssignment.campaign_id == campaign_id)
+    rows = session.exec(
+        query.join(Campaign, col(Campaign.id) == col(RoleAssignment.campaign_id))
+        .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+        .where(
+            RoleAssignment.role == Role.home_affairs.value,
+            col(Campaign.published_at).is_(None),
+            Campaign.timezone == zone,
+            col(Person.active),
+            ~written,
+        )
+        .distinct()
+        .order_by(col(RoleAssignment.campaign_id), col(RoleAssignment.person_id))
+    ).all()
+    return [(c, p) for c, p in rows]
+
+
+def previous_working_day(calendar: WorkingCalendar, day: date) -> date:
+    current = day - timedelta(days=1)
+    while not calendar.is_working_day(current):
+        current -= timedelta(days=1)
+    return current
+
+
+def digest_context(
+    session: Session, rt: Runtime, campaign: Campaign, deadlines: CampaignDeadlines, now: datetime
+) -> dict[str, Any] | None:
+    """The digest's plain-JSON context, or None when there is nothing worth a message."""
+    definition = rt.workflows.definition(campaign.workflow_name)
+    calendar = deadlines.calendar
+    today = calendar.local_date(now)
+    since = previous_working_day(calendar, today)
+    horizon = today + timedelta(days=DUE_SOON_DAYS - 1)
+    rows = session.exec(
+        select(Submission, Agency)
+        .join(Agency, AGENCY_OF_SUBMISSION)
+        .where(Submission.campaign_id == campaign.id)
+        .order_by(col(Agency.group), col(Agency.code))
+    ).all()
+    counts: Counter[str] = Counter()
+    overdue: list[dict[str, Any]] = []
+    became_overdue: list[dict[str, Any]] = []
+    due_soon: list[dict[str, Any]] = []
+    for submission, agency in rows:
+        counts[submission.state] += 1
+        if submission.excluded_reason:
+            continue
+        nxt = deadlines.for_submission(submission, definition, now).next
+        if nxt is None:
+            continue
+        item = {
+            "agency": agency_ref(agency),
+            "submission_id": submission.id,
+            "state": {"key": submission.state, **definition.states[submission.state].model_dump()},
+            "milestone": {"key": nxt.milestone, **definition.milestones[nxt.milestone].label.model_dump()},
+            "due_date": nxt.due.isoformat(),
+            "working_days": abs(nxt.working_days_left),
+            "action_path": submission_path(submission),
+        }
+        if nxt.overdue:
+            overdue.append(item)
+            if nxt.due >= since:  # overdue since the end of its due date, after the last digest
+                became_overdue.append(item)
+        elif nxt.due <= horizon:
+            due_soon.append(item)
+    changes = _transitions_since(session, campaign, calendar.at_local(since, SEND_FROM), now)
+    if not overdue and not due_soon and not changes:
+        return None
+    return {
+        "campaign": campaign_ref(campaign),
+        "action_path": f"/campaigns/{campaign.code}",
+        "date": today.isoformat(),
+        "since": since.isoformat(),
+        "total": len(rows),
+        "changes": changes,
+        "states": [
+            {"key": key, **label.model_dump(), "count": counts[key]}
+            for key, label in definition.states.items()
+            if counts[key]
+        ],
+        "became_overdue": became_overdue,
+        "overdue": overdue,
+        "due_soon": due_soon,
+    }
+
+
+def _transitions_since(session: Session, campaign: Campaign, start: datetime, end: datetime) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.campaign_id == campaign.id,
+                AuditEntry.action == "transition",
+                col(AuditEntry.at) >= start,
+                col(AuditEntry.at) <= end,
+            )
+        ).one()
+    )

@@ -1,0 +1,66 @@
+"""Deadlines as each submission sees them: the campaign's milestones with its own extensions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from parflow.domain.calendar import WorkingCalendar
+from parflow.domain.deadlines import Deadline, deadline_for, next_milestone
+from parflow.domain.workflow import WorkflowDefinition
+from parflow.services.common.calendars import campaign_calendar, milestone_dates
+from parflow.store.models import Campaign, Extension, Submission
+
+# When a transition answers one of these milestones, the submission records the instant.
+MILESTONE_STAMPS = {"self_assessment_due": "submitted_at", "appraisal_due": "results_sent_at"}
+
+
+def answered_milestones(submission: Submission) -> set[str]:
+    return {key for key, attr in MILESTONE_STAMPS.items() if getattr(submission, attr) is not None}
+
+
+@dataclass(frozen=True)
+class SubmissionDeadlines:
+    dates: dict[str, date]
+    extended: set[str]
+    next: Deadline | None
+
+
+class CampaignDeadlines:
+    """Loads a campaign's calendar, milestones and extensions once, for any number of submissions."""
+
+    def __init__(self, session: Session, campaign: Campaign, agency_ids: list[int] | None = None) -> None:
+        self.campaign = campaign
+        self.calendar: WorkingCalendar = campaign_calendar(session, campaign)
+        self.base = milestone_dates(session, campaign)
+        query = select(Extension).where(Extension.campaign_id == campaign.id)
+        if agency_ids is not None:
+            query = query.where(col(Extension.agency_id).in_(agency_ids))
+        self._extensions: dict[int, dict[str, date]] = {}
+        for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
+            self._extensions.setdefault(grant.agency_id, {})[grant.milestone_key] = grant.new_date
+
+    def dates_for(self, agency_id: int) -> dict[str, date]:
+        return {**self.base, **self._extensions.get(agency_id, {})}
+
+    def for_submission(
+        self, submission: Submission, definition: WorkflowDefinition, now: datetime
+    ) -> SubmissionDeadlines:
+        dates = self.dates_for(submission.agency_id)
+        extended = set(self._extensions.get(submission.agency_id, {}))
+        key = next_milestone(definition, submission.state, answered_milestones(submission))
+        return SubmissionDeadlines(dates, extended, deadline_for(key, dates, self.calendar, now))
+
+
+def for_submission(
+    session: Session,
+    campaign: Campaign,
+    submission: Submission,
+    definition: WorkflowDefinition,
+    now: datetime,
+) -> SubmissionDeadlines:
+    return CampaignDeadlines(session, campaign, [submission.agency_id]).for_submission(
+        submission, definition, now
+    )

@@ -1,0 +1,168 @@
+"""What the deadline rules need to know about campaigns, loaded in bulk once per batch.
+
+A tick may touch submissions of many campaigns; loading each campaign's calendar, milestones,
+extensions and people one by one would make its cost follow the number of campaigns. `load_plans`
+reads them for a whole batch with a handful of `IN (...)` queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from parflow.domain.calendar import WorkingCalendar
+from parflow.domain.reminders import EscalationRung, Rule, Step, series_steps, workflow_rules
+from parflow.domain.roles import AGENCY_ROLES
+from parflow.domain.workflow import WorkflowDefinition
+from parflow.services.common.runtime import Runtime
+from parflow.store.models import Agency, CalendarDay, Campaign, Extension, Milestone, Person, RoleAssignment
+
+
+@dataclass
+class People:
+    """Active role holders of one campaign (agency roles only for the agencies asked for)."""
+
+    campaign_wide: dict[str, list[Person]] = field(default_factory=dict)
+    by_agency: dict[int, dict[str, list[Person]]] = field(default_factory=dict)
+    council_fields: dict[int, set[str]] = field(default_factory=dict)
+    by_id: dict[int, Person] = field(default_factory=dict)
+
+    def add(self, person: Person, assignment: RoleAssignment) -> None:
+        assert person.id is not None
+        self.by_id[person.id] = person
+        if assignment.role in AGENCY_ROLES:
+            if assignment.agency_id is not None:
+                self.by_agency.setdefault(assignment.agency_id, {}).setdefault(assignment.role, []).append(
+                    person
+                )
+        else:
+            self.campaign_wide.setdefault(assignment.role, []).append(person)
+            if assignment.role == "council":
+                self.council_fields.setdefault(person.id, set()).update(assignment.fields or [])
+
+    def holders(self, roles: Iterable[str], agency_id: int | None) -> list[tuple[Person, str]]:
+        """People holding any of `roles` (agency roles within `agency_id`), each once, first role."""
+        found: dict[int, tuple[Person, str]] = {}
+        for role in roles:
+            if role in AGENCY_ROLES:
+                people = self.by_agency.get(agency_id, {}).get(role, []) if agency_id is not None else []
+            else:
+                people = self.campaign_wide.get(role, [])
+            for person in people:
+                assert person.id is not None
+                found.setdefault(person.id, (person, role))
+        return sorted(found.values(), key=lambda pr: pr[0].id or 0)
+
+    def all_agency_holders(self, roles: Iterable[str]) -> list[tuple[Person, str]]:
+        found: dict[int, tuple[Person, str]] = {}
+        for agency_id in self.by_agency:
+            for person, role in self.holders(roles, agency_id):
+                found.setdefault(person.id or 0, (person, role))
+        for person, role in self.holders([r for r in roles if r not in AGENCY_ROLES], None):
+            found.setdefault(person.id or 0, (person, role))
+        return sorted(found.values(), key=lambda pr: pr[0].id or 0)
+
+
+class CampaignPlan:
+    """One campaign's rules, calendar and dates; step lists are computed once per (rule, due)."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        definition: WorkflowDefinition,
+        calendar: WorkingCalendar,
+        base: dict[str, date],
+        extensions: dict[int, dict[str, date]],
+        people: People,
+    ) -> None:
+        self.campaign = campaign
+        self.definition = definition
+        self.calendar = calendar
+        self.base = base
+        self.extensions = extensions
+        self.people = people
+        self.rules = workflow_rules(definition)
+        self._series: dict[tuple[str, str, date], list[Step]] = {}
+        self.agencies: dict[int, Agency] = {}
+
+    def due(self, agency_id: int, milestone: str) -> date | None:
+        return self.extensions.get(agency_id, {}).get(milestone) or self.base.get(milestone)
+
+    def dates_for(self, agency_id: int) -> dict[str, date]:
+        return {**self.base, **self.extensions.get(agency_id, {})}
+
+    def due_dates(self, milestone: str) -> set[date]:
+        """Every date this milestone has in the campaign: the plan's and each extension's."""
+        dates = {d for ext in self.extensions.values() if (d := ext.get(milestone)) is not None}
+        if milestone in self.base:
+            dates.add(self.base[milestone])
+        return dates
+
+    def series(self, rule: Rule, rungs: tuple[EscalationRung, ...], due: date) -> list[Step]:
+        key = (rule.milestone, rule.rule_id, due)
+        steps = self._series.get(key)
+        if steps is None:
+            steps = series_steps(rule, rungs, due, self.calendar)
+            self._series[key] = steps
+        return steps
+
+
+def load_plans(
+    session: Session,
+    rt: Runtime,
+    campaigns: Iterable[Campaign],
+    agency_ids: Iterable[int] | None = None,
+    *,
+    all_agencies: bool = False,
+    with_people: bool = True,
+) -> dict[int, CampaignPlan]:
+    """Plans for `campaigns`; people of agency roles for `agency_ids` (or every agency)."""
+    by_id = {c.id: c for c in campaigns if c.id is not None}
+    if not by_id:
+        return {}
+    ids = list(by_id)
+    days: dict[int, list[CalendarDay]] = {}
+    for d in session.exec(select(CalendarDay).where(col(CalendarDay.campaign_id).in_(ids))):
+        days.setdefault(d.campaign_id, []).append(d)
+    base: dict[int, dict[str, date]] = {}
+    for m in session.exec(select(Milestone).where(col(Milestone.campaign_id).in_(ids))):
+        base.setdefault(m.campaign_id, {})[m.key] = m.due_date
+    extensions: dict[int, dict[int, dict[str, date]]] = {}
+    query = select(Extension).where(col(Extension.campaign_id).in_(ids))
+    for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
+        extensions.setdefault(grant.campaign_id, {}).setdefault(grant.agency_id, {})[grant.milestone_key] = (
+            grant.new_date
+        )
+    people: dict[int, People] = {cid: People() for cid in ids}
+    role_query = (
+        select(Person, RoleAssignment)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(col(RoleAssignment.campaign_id).in_(ids), Person.active)
+        .order_by(col(Person.id))
+    )
+    if not all_agencies:
+        wanted = list(set(agency_ids or ()))
+        role_query = role_query.where(
+            col(RoleAssignment.agency_id).is_(None) | col(RoleAssignment.agency_id).in_(wanted or [-1])
+        )
+    for person, assignment in session.exec(role_query) if with_people else ():
+        people[assignment.campaign_id].add(person, assignment)
+    plans = {}
+    for cid, campaign in by_id.items():
+        calendar = WorkingCalendar(
+            campaign.timezone,
+            extra_days_off=[d.day for d in days.get(cid, []) if not d.working],
+            extra_working_days=[d.day for d in days.get(cid, []) if d.working],
+        )
+        plans[cid] = CampaignPlan(
+            campaign,
+            rt.workflows.definition(campaign.workflow_name),
+            calendar,
+            base.get(cid, {}),
+            extensions.get(cid, {}),
+            people[cid],
+        )
+    return plans

@@ -1,0 +1,186 @@
+"""Keeping deadline bookkeeping true after a change, in the same transaction as the change.
+
+- `next_due_at` (submission and campaign) says when the tick must next look; it is recomputed
+  whenever state, an extension or milestone dates change, so a tick only reads what is due.
+- Reminders and escalations already queued but not yet sent are *cancelled* (outbox status
+  `cancelled`, never delivered) the moment their recipient's part is done: a submission that
+  leaves draft must not receive the reminder queued a minute earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from parflow.domain.reminders import party_scope, submission_pending
+from parflow.services.common.joins import AGENCY_OF_SUBMISSION
+from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.plan import CampaignPlan, load_plans
+from parflow.services.deadlines.reminders import (
+    CampaignState,
+    campaign_next_due,
+    next_due,
+    view_of,
+)
+from parflow.store.models import Agency, Campaign, Notification, Submission
+
+DEADLINE_KINDS = ("reminder", "escalation")
+_PLANS = "parflow.deadline_plans"  # per-transaction cache in Session.info
+CANCELLED = "cancelled"
+
+
+def refresh(
+    session: Session,
+    rt: Runtime,
+    campaign: Campaign,
+    submissions: Sequence[Submission] | None = None,
+    *,
+    dates_changed: bool = True,
+) -> None:
+    """Recompute `next_due_at` of the campaign and of `submissions` (default: all of it).
+
+    `dates_changed=False` (a state change only) lets the transaction reuse the calendar and dates
+    it already loaded; anything that changes dates, extensions or the calendar passes True.
+    """
+    now = rt.clock.now()
+    if submissions is None:
+        submissions = list(session.exec(select(Submission).where(Submission.campaign_id == campaign.id)))
+    cache: dict[int, CampaignPlan] = session.info.setdefault(_PLANS, {})
+    plan = None if dates_changed else cache.get(campaign.id or 0)
+    if plan is None:
+        plan = load_plans(session, rt, [campaign], [], with_people=False)[campaign.id or 0]
+        cache[campaign.id or 0] = plan
+    for submission in submissions:
+        nxt = next_due(plan, submission, now)
+        if nxt != submission.next_due_at:
+            submission.next_due_at = nxt
+            session.add(submission)
+    nxt = campaign_next_due(plan, campaign.next_due_at, now)
+    if nxt != campaign.next_due_at:
+        campaign.next_due_at = nxt
+        session.add(campaign)
+    session.flush()
+
+
+def _rule_of(key: str) -> tuple[str, str | None] | None:
+    """(milestone, pending party) from a reminder or escalation key (see services.reminders)."""
+    parts = key.split(":")
+    if len(parts) < 6 or parts[0] not in DEADLINE_KINDS:
+        return None
+    # kind, c{id}, [s{id} | r{id}], p{id}, milestone, rule, due, d|e{n}
+    rest = parts[2:]
+    while rest and rest[0][:1] in ("s", "r", "p") and rest[0][1:].isdigit():
+        rest = rest[1:]
+    if len(rest) < 2:
+        return None
+    milestone, rule_id = rest[0], rest[1]
+    party = rule_id[2:]
+    return milestone, (None if party == "campaign" else party)
+
+
+def cancel_stale(
+    session: Session, rt: Runtime, campaign: Campaign, submission: Submission | None = None
+) -> int:
+    """Cancel queued (not yet sent) reminders and escalations whose subject is no longer pending.
+
+    With `submission`, only rows about it (and merged rows naming its agency) are checked: the cost
+    of a transition stays small. Returns the number cancelled.
+    """
+    query = select(Notification).where(
+        Notification.campaign_id == campaign.id,
+        Notification.status == "pending",
+        col(Notification.kind).in_(DEADLINE_KINDS),
+    )
+    if submission is not None:
+        query = query.where(
+            (col(Notification.submission_id) == submission.id) | col(Notification.submission_id).is_(None)
+        )
+    rows = list(session.exec(query))
+    if not rows:
+        return 0
+    definition = rt.workflows.definition(campaign.workflow_name)
+    own_agency = session.get(Agency, submission.agency_id) if submission is not None else None
+    state: CampaignState | None = None
+    by_id: dict[int, Submission] = {}
+    cancelled = 0
+    for row in rows:
+        rule = _rule_of(row.key)
+        if rule is None:
+            continue
+        milestone, party = rule
+        scope = party_scope(party)
+        still = True
+        if row.submission_id is not None:
+            sub = by_id.get(row.submission_id) or session.get(Submission, row.submission_id)
+            if sub is None:
+                continue
+            by_id[row.submission_id] = sub
+            still = submission_pending(definition, view_of(sub), party, milestone)
+        elif scope == "submission":
+            codes = {a.get("code") for a in (row.context or {}).get("agencies", [])}
+            if own_agency is not None and own_agency.code not in codes:
+                continue
+            subs = session.exec(
+                select(Submission)
+                .join(Agency, AGENCY_OF_SUBMISSION)
+                .where(Submission.campaign_id == campaign.id, col(Agency.code).in_(list(codes)))
+            ).all()
+            still = any(submission_pending(definition, view_of(s), party, milestone) for s in subs)
+        else:
+            if state is None:
+                plan = load_plans(session, rt, [campaign], [])[campaign.id or 0]
+                state = CampaignState(session, plan)
+            owed = state.pending(party, milestone)
+            if row.kind == "reminder":
+                still = (row.person_id if scope == "person" else None) in owed
+            else:
+                responsible = _responsible_of(row.key)
+                still = (responsible if scope == "person" else None) in owed
+        if not still:
+            row.status = CANCELLED
+            row.last_error = "cancelled: the recipient's part is done"
+            session.add(row)
+            cancelled += 1
+    if cancelled:
+        session.flush()
+    return cancelled
+
+
+def _responsible_of(key: str) -> int | None:
+    for part in key.split(":")[2:4]:
+        if part.startswith("r") and part[1:].isdigit():
+            return int(part[1:]) or None
+    return None
+
+
+def cancel_for_date(session: Session, submission: Submission, milestone: str, due: date) -> int:
+    """Cancel queued steps of `milestone` computed for the old date `due` (an extension moved it)."""
+    rows = session.exec(
+        select(Notification).where(
+            Notification.submission_id == submission.id,
+            Notification.status == "pending",
+            col(Notification.kind).in_(DEADLINE_KINDS),
+        )
+    ).all()
+    cancelled = 0
+    for row in rows:
+        if f":{milestone}:" in row.key and f":{due.isoformat()}:" in row.key:
+            row.status = CANCELLED
+            row.last_error = "cancelled: the deadline was extended"
+            session.add(row)
+            cancelled += 1
+    return cancelled
+
+
+def after_transition(session: Session, rt: Runtime, campaign: Campaign, submission: Submission) -> None:
+    """Call in the transaction of every state change: cancel what no longer applies, re-plan."""
+    cancel_stale(session, rt, campaign, submission)
+    refresh(session, rt, campaign, [submission], dates_changed=False)
+
+
+def after_work_change(session: Session, rt: Runtime, campaign: Campaign) -> None:
+    """Call after appraisal scores or dispute resolutions change who is pending on the council
+    side (person-scoped parties): queued reminders to people who are done are cancelled."""
+    cancel_stale(session, rt, campaign)
