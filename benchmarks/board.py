@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 
 # Running a script puts its folder first on sys.path, where benchmarks/transitions.py would shadow
-# the `transitions` library. Take the folder off again.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# the `transitions` library. Take the folder off again; this folder's modules import as `benchmarks.`.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 import argparse
 import re
@@ -33,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from benchmarks.season_fixture import scratch_database
 from fastapi.testclient import TestClient
 
 from parflow.clock import FixedClock
@@ -206,23 +209,6 @@ def timed(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def fresh_database(base_url: str | None, folder: Path, size: int) -> tuple[Database, Callable[[], None]]:
-    """A new empty database, and how to remove it afterwards."""
-    if base_url is None:
-        return Database(f"sqlite:///{folder / f'board-{size}.db'}"), lambda: None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-    return Database(f"{base_url}?options=-csearch_path%3D{schema}"), drop
-
-
 def measure(rt: Runtime, runs: int) -> dict[str, float]:
     with TestClient(create_app(rt)) as client:
         page = client.get("/login")
@@ -277,23 +263,23 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in SIZES:
-            db, drop = fresh_database(args.database_url, Path(tmp), size)
-            upgrade(db)
-            settings = Settings(
-                data_dir=Path(tmp),
-                database_url=db.url,
-                secret_key="benchmark-secret-key-0123456789abcdef",
-                _env_file=None,  # type: ignore[call-arg]
-            )
-            rt = Runtime(settings=settings, db=db, clock=FixedClock(NOW))
-            started = time.perf_counter()
-            build(db, size)
-            built = time.perf_counter() - started
-            try:
-                results.append((size, built, measure(rt, args.runs)))
-            finally:
-                db.dispose()
-                drop()
+            with scratch_database(args.database_url, Path(tmp) / f"board-{size}.db") as url:
+                db = Database(url)
+                upgrade(db)
+                settings = Settings(
+                    data_dir=Path(tmp),
+                    database_url=db.url,
+                    secret_key="benchmark-secret-key-0123456789abcdef",
+                    _env_file=None,  # type: ignore[call-arg]
+                )
+                rt = Runtime(settings=settings, db=db, clock=FixedClock(NOW))
+                started = time.perf_counter()
+                build(db, size)
+                built = time.perf_counter() - started
+                try:
+                    results.append((size, built, measure(rt, args.runs)))
+                finally:
+                    db.dispose()
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"Board server time ({backend}; median of {args.runs} requests after a warm-up, milliseconds)")
     print()

@@ -26,8 +26,11 @@ import sys
 from pathlib import Path
 
 # benchmarks/transitions.py shares its name with the `transitions` library: running a script from
-# this folder puts the folder first on sys.path, so take it off before anything imports the library
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# this folder puts the folder first on sys.path, so take it off before anything imports the library;
+# this folder's modules import as `benchmarks.`
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 import argparse
 import asyncio
@@ -40,69 +43,28 @@ import statistics
 import subprocess
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import sqlalchemy as sa
+from benchmarks.season_fixture import load_season, scratch_database
 from sqlmodel import select
 
-from parflow.clock import FixedClock
 from parflow.services.accounts import users
-from parflow.services.campaigns.input import read_campaign
-from parflow.services.campaigns.load import load_campaign
 from parflow.services.common.access import load_principal
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
-from parflow.settings import Settings
-from parflow.store.db import Database
-from parflow.store.migrate import upgrade
 from parflow.store.models import Agency, Person, RoleAssignment, Submission
 
 PASSWORD = "benchmark-password"
 SECRET = "benchmark-secret-key-0123456789abcdefghijklmnop"
-CAMPAIGN_YAML = """\
-code: bench-http
-title: HTTP benchmark campaign
-index_year: 2021
-workflow: par-index
-milestones:
-  self_assessment_due: 2022-01-14
-  appraisal_due: {{from: publication, offset: -20}}
-  approval_due: {{from: publication, offset: -3}}
-  publication: 2022-03-28
-agencies:
-{agencies}
-people:
-  - {{name: Nội Vụ Một, email: ha1@bench.example, roles: [home_affairs]}}
-  - {{name: Nội Vụ Hai, email: ha2@bench.example, roles: [home_affairs]}}
-"""
 
 
 # --- the database and the server -------------------------------------------------------------
 
 
-def write_campaign(folder: Path, agencies: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for i in range(agencies):
-        lines += [
-            f"  - code: a{i:05d}",
-            f"    name: Cơ quan {i}",
-            "    group: department",
-            f"    focal_point: {{name: Đầu mối {i}, email: editor{i}@bench.example}}",
-            f"    head: {{name: Lãnh đạo {i}, email: head{i}@bench.example}}",
-        ]
-    (folder / "campaign.yaml").write_text(CAMPAIGN_YAML.format(agencies="\n".join(lines)), encoding="utf-8")
-    return folder
-
-
 def prepare(url: str, work: Path, agencies: int) -> tuple[Runtime, list[int]]:
-    db = Database(url)
-    upgrade(db)
-    settings = Settings(data_dir=work, database_url=url, secret_key=SECRET, _env_file=None)  # type: ignore[call-arg]
-    rt = Runtime(settings=settings, db=db, clock=FixedClock(datetime(2022, 1, 10, 2, tzinfo=UTC)))
-    data = read_campaign(write_campaign(work / "campaign", agencies), rt.workflows)
-    rt.db.run(lambda s: load_campaign(s, rt, data))
+    rt = load_season(
+        url, work, agencies, code="bench-http", title="HTTP benchmark campaign", secret_key=SECRET
+    )
     hashed = users.hash_password(PASSWORD)  # hashing is slow on purpose: once for everybody
 
     def give_passwords(session) -> None:  # type: ignore[no-untyped-def]
@@ -321,32 +283,20 @@ def main() -> None:
         return
 
     work = Path(tempfile.mkdtemp(prefix="parflow-http-bench-"))
-    schema = None
-    if args.database_url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{args.database_url}?options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{work / 'parflow.db'}"
     try:
-        rt, sids = prepare(url, work, args.clients)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(url, work, port, args.workers)
-        try:
-            wait_healthy(base, server)
-            http = run_load_generator(base, sids, args.seconds)
-        finally:
-            stop_server(server)
-        events, seconds = service_rate(rt, sids, min(args.seconds, 10.0))
-        rt.db.dispose()
+        with scratch_database(args.database_url, work / "parflow.db") as url:
+            rt, sids = prepare(url, work, args.clients)
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = start_server(url, work, port, args.workers)
+            try:
+                wait_healthy(base, server)
+                http = run_load_generator(base, sids, args.seconds)
+            finally:
+                stop_server(server)
+            events, seconds = service_rate(rt, sids, min(args.seconds, 10.0))
+            rt.db.dispose()
     finally:
-        if schema:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
         shutil.rmtree(work, ignore_errors=True)
 
     backend = "PostgreSQL" if args.database_url else "SQLite (file, WAL)"

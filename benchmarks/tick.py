@@ -19,8 +19,11 @@ import sys
 from pathlib import Path
 
 # benchmarks/transitions.py shares its name with the `transitions` library: running a script from
-# this folder puts the folder first on sys.path, so take it off before anything imports the library
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# this folder puts the folder first on sys.path, so take it off before anything imports the library;
+# this folder's modules import as `benchmarks.`
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 import argparse
 import os
@@ -34,6 +37,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from benchmarks.season_fixture import scratch_database
 from sqlmodel import SQLModel
 
 from parflow.clock import FixedClock
@@ -209,17 +213,6 @@ def timed(fn, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def
     return statistics.median(times), result
 
 
-def fresh_database(base_url: str | None, folder: Path, size: int) -> Database:
-    if base_url is None:
-        return Database(f"sqlite:///{folder / f'bench-{size}.db'}")
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    return Database(f"{base_url}?options=-csearch_path%3D{schema}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -232,37 +225,35 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            db = fresh_database(args.database_url, Path(tmp), size)
-            upgrade(db)
-            settings = Settings(data_dir=Path(tmp), database_url=db.url, secret_key="x" * 40, _env_file=None)  # type: ignore[call-arg]
-            rt = Runtime(settings=settings, db=db, clock=FixedClock(QUIET))
-            started = time.perf_counter()
-            build(db, rt, size)
-            built = time.perf_counter() - started
-            if not db.is_sqlite:
-                with db.engine.connect() as conn:
-                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-            quiet, quiet_report = timed(lambda rt=rt: tick(rt, QUIET), args.runs)
-            base = baseline(db, QUIET)
-            rss_quiet = tick_process_rss(db.url, Path(tmp), QUIET)
+            with scratch_database(args.database_url, Path(tmp) / f"bench-{size}.db") as url:
+                db = Database(url)
+                upgrade(db)
+                settings = Settings(
+                    data_dir=Path(tmp),
+                    database_url=db.url,
+                    secret_key="x" * 40,
+                    _env_file=None,  # type: ignore[call-arg]
+                )
+                rt = Runtime(settings=settings, db=db, clock=FixedClock(QUIET))
+                started = time.perf_counter()
+                build(db, rt, size)
+                built = time.perf_counter() - started
+                if not db.is_sqlite:
+                    with db.engine.connect() as conn:
+                        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+                quiet, quiet_report = timed(lambda rt=rt: tick(rt, QUIET), args.runs)
+                base = baseline(db, QUIET)
+                rss_quiet = tick_process_rss(db.url, Path(tmp), QUIET)
 
-            def due(rt: Runtime = rt, db: Database = db) -> object:
+                def due(rt: Runtime = rt, db: Database = db) -> object:
+                    reset(db)
+                    return tick(rt, NOW)
+
+                busy, busy_report = timed(due, args.runs)
                 reset(db)
-                return tick(rt, NOW)
-
-            busy, busy_report = timed(due, args.runs)
-            reset(db)
-            rss_busy = tick_process_rss(db.url, Path(tmp), NOW)
-            rows.append((size, built, quiet, quiet_report, busy, busy_report, base, rss_quiet, rss_busy))
-            print(f"  built {size:>7,} submissions in {built:.1f} s", flush=True)
-            if args.database_url:
-                schema = db.url.rsplit("%3D", 1)[1]
-                db.dispose()
-                engine = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-                with engine.connect() as conn:
-                    conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                engine.dispose()
-            else:
+                rss_busy = tick_process_rss(db.url, Path(tmp), NOW)
+                rows.append((size, built, quiet, quiet_report, busy, busy_report, base, rss_quiet, rss_busy))
+                print(f"  built {size:>7,} submissions in {built:.1f} s", flush=True)
                 db.dispose()
     backend = "PostgreSQL" if args.database_url else "SQLite"
     base_quiet, base_busy = rows[0][2], rows[0][4]

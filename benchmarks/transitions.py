@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 
 # This file shares its name with the `transitions` library; running it as a script puts this
-# folder first on sys.path, which would shadow the library. Take the folder off again.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# folder first on sys.path, which would shadow the library. Take the folder off again; this
+# folder's modules import as `benchmarks.`.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 import argparse
 import hashlib
@@ -25,63 +28,22 @@ import shutil
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from benchmarks.season_fixture import load_season, scratch_database
 from sqlmodel import select
 
-from parflow.clock import FixedClock
-from parflow.services.campaigns.input import read_campaign
-from parflow.services.campaigns.load import load_campaign
 from parflow.services.common.access import load_principal
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
-from parflow.settings import Settings
 from parflow.store.db import Database
-from parflow.store.migrate import upgrade
 from parflow.store.models import Person, RoleAssignment, Submission
-
-CAMPAIGN_YAML = """\
-code: bench
-title: Benchmark campaign
-index_year: 2021
-workflow: par-index
-milestones:
-  self_assessment_due: 2022-01-14
-  appraisal_due: {{from: publication, offset: -20}}
-  approval_due: {{from: publication, offset: -3}}
-  publication: 2022-03-28
-agencies:
-{agencies}
-people:
-  - {{name: Nội Vụ Một, email: ha1@bench.example, roles: [home_affairs]}}
-  - {{name: Nội Vụ Hai, email: ha2@bench.example, roles: [home_affairs]}}
-"""
-
-
-def write_campaign(folder: Path, agencies: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for i in range(agencies):
-        lines += [
-            f"  - code: a{i:05d}",
-            f"    name: Cơ quan {i}",
-            "    group: department",
-            f"    focal_point: {{name: Đầu mối {i}, email: editor{i}@bench.example}}",
-            f"    head: {{name: Lãnh đạo {i}, email: head{i}@bench.example}}",
-        ]
-    (folder / "campaign.yaml").write_text(CAMPAIGN_YAML.format(agencies="\n".join(lines)), encoding="utf-8")
-    return folder
 
 
 def prepare(url: str, work: Path, agencies: int) -> Runtime:
-    db = Database(url)
-    upgrade(db)
-    settings = Settings(data_dir=work, database_url=url, secret_key="x" * 40, _env_file=None)  # type: ignore[call-arg]
-    rt = Runtime(settings=settings, db=db, clock=FixedClock(datetime(2022, 1, 10, 2, tzinfo=UTC)))
-    data = read_campaign(write_campaign(work / "campaign", agencies), rt.workflows)
-    rt.db.run(lambda s: load_campaign(s, rt, data))
-    return rt
+    # baseline_run finds the campaign by its code
+    return load_season(url, work, agencies, code="bench", title="Benchmark campaign", secret_key="x" * 40)
 
 
 def service_run(rt: Runtime, rounds: int) -> tuple[int, float]:
@@ -206,25 +168,14 @@ def main() -> None:
     try:
         for label in ("service layer", "raw SQL baseline"):
             # a fresh database for each run, so neither pays for the other's rows
-            if args.database_url:
-                url = args.database_url
-                schema = f"bench_{uuid.uuid4().hex[:8]}"
-                admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-                run_url = f"{url}?options=-csearch_path%3D{schema}"
-            else:
-                run_url = f"sqlite:///{work / (label.replace(' ', '-') + '.db')}"
-            rt = prepare(run_url, work / label.replace(" ", "-"), args.agencies)
-            if label == "service layer":
-                events, seconds = service_run(rt, args.rounds)
-            else:
-                events, seconds = baseline_run(rt.db, args.rounds, rt.clock.now())
-            rt.db.dispose()
-            if args.database_url:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+            name = label.replace(" ", "-")
+            with scratch_database(args.database_url, work / f"{name}.db") as url:
+                rt = prepare(url, work / name, args.agencies)
+                if label == "service layer":
+                    events, seconds = service_run(rt, args.rounds)
+                else:
+                    events, seconds = baseline_run(rt.db, args.rounds, rt.clock.now())
+                rt.db.dispose()
             results.append((label, events, seconds))
     finally:
         shutil.rmtree(work, ignore_errors=True)
