@@ -1,7 +1,13 @@
 """The scheduler process is killed (SIGKILL: no cleanup, like a power cut) twice in the middle of
-delivering a batch of 500 messages to a real SMTP server, and restarted each time. Every message
-must arrive; a duplicate (same Message-ID) is allowed only for the one message in flight at each
-kill. The figures are printed and written to test-artifacts/faults-scheduler-kill-<backend>.json.
+delivering a batch of messages to a real SMTP server, and restarted each time. Every message must
+arrive; a duplicate (same Message-ID) is allowed only for the one message in flight at each kill.
+The figures are printed and written to test-artifacts/faults-scheduler-kill-<backend>.json.
+
+The kill is placed, not timed: the test's own SMTP server kills the scheduler from inside its DATA
+handler, once the message has been received and before it is answered, at a chosen message of the
+run. That message's fate is unknown to the scheduler, exactly as in a real crash, and because a
+delivery run claims `DeliveryPolicy.chunk` rows at a time and sends them in order, the chosen
+message is known to lie inside a claimed chunk, with claimed rows not yet sent after it.
 """
 
 from __future__ import annotations
@@ -11,25 +17,98 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
+from parflow.notify.catcher import free_port
+from parflow.notify.delivery import DeliveryPolicy
 from parflow.notify.message import message_id
 from parflow.notify.samples import sample
 from parflow.services.common import outbox
 from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Campaign, Notification
-from tests.notify.mailtools import SmtpServer, people
+from tests.notify.mailtools import ScriptedHandler, SmtpServer, people
 
-MESSAGES = 500
-KILL_AT = (120, 320)  # kill once the server has received this many messages
+# A delivery run claims this many due rows at a time and sends them in order (the scheduler uses
+# the default policy); each claim waits for the previous chunk's outcomes to be recorded.
+CHUNK = DeliveryPolicy().chunk
+MESSAGES = 5 * CHUNK
+# Each run is killed at its KILL_AT-th message: halfway through its second claimed chunk. The
+# first chunk is all recorded, the second is claimed, and half of it is still to be sent. The
+# second run sends the 3 chunks the first one never claimed before the first run's leftovers, so
+# it too has full chunks to claim there.
+KILL_AT = (CHUNK + CHUNK // 2, CHUNK + CHUNK // 2)
 SCRIPT = Path(__file__).with_name("scheduler_process.py")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# generous bounds (a loaded 2-core CI machine); every wait ends as soon as its condition holds
+KILL_WAIT_SECONDS = 180.0
+FINISH_WAIT_SECONDS = 300.0
+
+
+def in_chunk(nth: int) -> int:
+    """Rows left `sending` when a run dies with its `nth` message on the wire: that message (sent
+    but not recorded) and the rest of its chunk (claimed, not sent yet)."""
+    return CHUNK - (nth - 1) % CHUNK
+
+
+@dataclass
+class KillingHandler(ScriptedHandler):
+    """Records mail like `ScriptedHandler`; when armed, kills the scheduler with SIGKILL at the
+    run's `kill_at`-th message, from inside DATA: the message is in, its 250 never goes out."""
+
+    target: subprocess.Popen[str] | None = None
+    kill_at: int = 0
+    run_count: int = 0  # messages received from the armed run
+    in_flight: str | None = None  # Message-ID of the message the kill cut off
+    killed: threading.Event = field(default_factory=threading.Event)
+    error: str | None = None
+
+    def arm(self, kill_at: int) -> None:
+        with self.lock:
+            self.target, self.kill_at, self.run_count, self.in_flight = None, kill_at, 0, None
+            self.error = None
+            self.killed.clear()
+
+    def aim(self, process: subprocess.Popen[str]) -> None:
+        with self.lock:
+            self.target = process
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await super().handle_DATA(server, session, envelope)
+        with self.lock:
+            self.run_count += 1
+            if self.kill_at == 0 or self.run_count != self.kill_at:
+                return reply
+            self.kill_at = 0
+            target = self.target
+            self.in_flight = str(self.received[-1].message["Message-ID"])
+        try:
+            if target is None:
+                raise RuntimeError("the run reached its kill point before its process was known")
+            os.kill(target.pid, signal.SIGKILL)
+            # dead before any reply can reach it (this blocks the server thread: no other client)
+            target.wait(60)
+        except Exception as exc:  # reported by the test, which waits on `killed`
+            self.error = repr(exc)
+        finally:
+            self.killed.set()
+        return reply  # goes nowhere: the client is gone
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:  # overrides tests/notify's: `mail_rt` is routed to this one
+    server = SmtpServer(KillingHandler(), free_port()).start()
+    yield server
+    server.stop()
 
 
 def queue(rt: Runtime, count: int) -> list[str]:
@@ -54,7 +133,7 @@ def queue(rt: Runtime, count: int) -> list[str]:
     return keys
 
 
-def start(rt: Runtime, at: str) -> subprocess.Popen[str]:
+def start(rt: Runtime, at: str, log: Path) -> subprocess.Popen[str]:
     s = rt.settings
     settings = {
         "data_dir": str(s.data_dir),
@@ -67,36 +146,44 @@ def start(rt: Runtime, at: str) -> subprocess.Popen[str]:
         "notifications_dir": str(s.notifications_dir),
         "tick_interval_seconds": 1,
     }
-    return subprocess.Popen(
-        [sys.executable, str(SCRIPT), json.dumps(settings), at],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    with log.open("w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, str(SCRIPT), json.dumps(settings), at],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
 
 
-def wait_for(condition, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(condition, seconds: float, every: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
     until = time.monotonic() + seconds
     while time.monotonic() < until:
         if condition():
             return True
-        time.sleep(0.005)
-    return False
+        time.sleep(every)
+    return condition()
 
 
-def statuses(rt: Runtime, keys: list[str]) -> Counter[str]:
+def statuses(rt: Runtime, keys: list[str] | None = None) -> Counter[str]:
+    query = select(Notification.status)
+    if keys is not None:
+        query = query.where(col(Notification.key).in_(keys))
     with rt.db.read() as session:
-        found = session.exec(select(Notification.status).where(col(Notification.key).in_(keys))).all()
-    return Counter(found)
+        return Counter(session.exec(query).all())
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
 
 
 def test_killed_twice_mid_batch_loses_nothing(
-    mail_rt: Runtime, smtp_server: SmtpServer, backend: str
+    mail_rt: Runtime, smtp_server: SmtpServer, backend: str, tmp_path: Path
 ) -> None:
     keys = queue(mail_rt, MESSAGES)
     expected = {message_id(k, "snv.haiphong.example") for k in keys}
     handler = smtp_server.handler
+    assert isinstance(handler, KillingHandler)
     t0 = mail_rt.clock.now()
 
     def ours() -> Counter[str]:
@@ -104,26 +191,46 @@ def test_killed_twice_mid_batch_loses_nothing(
             received = list(handler.received)
         return Counter(mid for r in received if (mid := str(r.message["Message-ID"])) in expected)
 
-    kills: list[dict[str, int]] = []
+    kills: list[dict[str, object]] = []
     process = None
     try:
-        for crash, threshold in enumerate(KILL_AT):
+        for crash, nth in enumerate(KILL_AT):
             # each restart is 15 minutes later on the process's clock: the killed run's claims lapsed
-            process = start(mail_rt, (t0 + timedelta(minutes=15 * crash)).isoformat())
-            assert wait_for(lambda t=threshold: len(handler.received) >= t, 90), "delivery did not start"
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(10)
-            kills.append(
-                {"received_at_kill": len(handler.received), "sending": statuses(mail_rt, keys)["sending"]}
+            log = tmp_path / f"scheduler-{crash}.log"
+            handler.arm(nth)
+            process = start(mail_rt, (t0 + timedelta(minutes=15 * crash)).isoformat(), log)
+            handler.aim(process)
+            wait_for(lambda p=process: handler.killed.is_set() or p.poll() is not None, KILL_WAIT_SECONDS)
+            # the process can be seen dead a moment before the handler, which killed it, says so
+            handler.killed.wait(30)
+            assert handler.killed.is_set(), (
+                f"run {crash} did not reach its message {nth} within {KILL_WAIT_SECONDS} s (it sent "
+                f"{handler.run_count}; exit code {process.poll()})\n{tail(log)}"
             )
-        process = start(mail_rt, (t0 + timedelta(minutes=15 * len(KILL_AT))).isoformat())
-        assert wait_for(lambda: statuses(mail_rt, keys)["sent"] == MESSAGES, 120), statuses(mail_rt, keys)
+            assert handler.error is None, handler.error
+            assert process.wait(30) == -signal.SIGKILL
+            found = statuses(mail_rt)
+            kills.append(
+                {
+                    "kill_at_run_message": nth,
+                    "received_at_kill": len(handler.received),
+                    "sending": found["sending"],
+                    "sending_expected": in_chunk(nth),
+                    "sent": statuses(mail_rt, keys)["sent"],
+                    "in_flight": handler.in_flight,
+                }
+            )
+        log = tmp_path / "scheduler-final.log"
+        process = start(mail_rt, (t0 + timedelta(minutes=15 * len(KILL_AT))).isoformat(), log)
+        assert wait_for(lambda: statuses(mail_rt, keys)["sent"] == MESSAGES, FINISH_WAIT_SECONDS), (
+            f"{statuses(mail_rt, keys)}\n{tail(log)}"
+        )
         process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
+        assert process.wait(60) == 0, tail(log)
     finally:
         if process is not None and process.poll() is None:
             process.kill()
-            process.wait(10)
+            process.wait(30)
 
     copies = ours()
     lost = len(expected - set(copies))
@@ -131,7 +238,9 @@ def test_killed_twice_mid_batch_loses_nothing(
     figures = {
         "backend": backend,
         "messages": MESSAGES,
+        "chunk": CHUNK,
         "kills": kills,
+        "received": len(handler.received),
         "delivered_distinct": len(copies),
         "lost": lost,
         "duplicates": duplicates,
@@ -140,6 +249,10 @@ def test_killed_twice_mid_batch_loses_nothing(
     print(f"\nscheduler kill -9 figures: {json.dumps(figures)}")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"faults-scheduler-kill-{backend}.json").write_text(json.dumps(figures, indent=2))
-    assert all(k["sending"] > 0 for k in kills)  # each kill really interrupted a claimed batch
+    # each kill really interrupted a claimed batch: the message in flight and the claimed rest of
+    # its chunk were left `sending`
+    assert all(k["sending"] == k["sending_expected"] > 1 for k in kills), kills
     assert lost == 0
     assert max(copies.values()) <= 2 and duplicates <= len(KILL_AT)
+    # only a message cut off by a kill may have gone out twice
+    assert {mid for mid, n in copies.items() if n > 1} <= {k["in_flight"] for k in kills}
