@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from parflow.domain.reminders import party_scope, submission_pending
@@ -104,7 +105,7 @@ def cancel_stale(
     own_agency = session.get(Agency, submission.agency_id) if submission is not None else None
     state: CampaignState | None = None
     by_id: dict[int, Submission] = {}
-    cancelled = 0
+    stale: list[int] = []
     for row in rows:
         rule = _rule_of(row.key)
         if rule is None:
@@ -138,14 +139,28 @@ def cancel_stale(
             else:
                 responsible = _responsible_of(row.key)
                 still = (responsible if scope == "person" else None) in owed
-        if not still:
-            row.status = CANCELLED
-            row.last_error = "cancelled: the recipient's part is done"
-            session.add(row)
-            cancelled += 1
-    if cancelled:
-        session.flush()
-    return cancelled
+        if not still and row.id is not None:
+            stale.append(row.id)
+    return _cancel(session, stale, "cancelled: the recipient's part is done")
+
+
+def _cancel(session: Session, ids: list[int], reason: str) -> int:
+    """Cancel the rows that are still pending, in one conditional UPDATE: a scheduler may have
+    claimed one since it was read (status `sending`), and then its send must stand, not be
+    overwritten as cancelled."""
+    if not ids:
+        return 0
+    session.flush()
+    done = session.execute(
+        update(Notification)
+        .where(col(Notification.id).in_(ids), Notification.status == "pending")
+        .values(status=CANCELLED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    for row in session.identity_map.values():
+        if isinstance(row, Notification) and row.id in ids:
+            session.expire(row)
+    return int(done.rowcount or 0)
 
 
 def _responsible_of(key: str) -> int | None:
@@ -164,14 +179,12 @@ def cancel_for_date(session: Session, submission: Submission, milestone: str, du
             col(Notification.kind).in_(DEADLINE_KINDS),
         )
     ).all()
-    cancelled = 0
-    for row in rows:
-        if f":{milestone}:" in row.key and f":{due.isoformat()}:" in row.key:
-            row.status = CANCELLED
-            row.last_error = "cancelled: the deadline was extended"
-            session.add(row)
-            cancelled += 1
-    return cancelled
+    ids = [
+        row.id
+        for row in rows
+        if row.id is not None and f":{milestone}:" in row.key and f":{due.isoformat()}:" in row.key
+    ]
+    return _cancel(session, ids, "cancelled: the deadline was extended")
 
 
 def after_transition(session: Session, rt: Runtime, campaign: Campaign, submission: Submission) -> None:
