@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from parflow.domain.errors import Conflict, Invalid, NotFound
+from parflow.domain.errors import Conflict, Invalid
 from parflow.domain.roles import Role
 from parflow.i18n import t
 from parflow.services.common.access import Principal
@@ -20,7 +20,7 @@ from parflow.services.lifecycle.submissions import locate
 from parflow.services.scoring import disputes as service
 from parflow.services.scoring.common import agency_role
 from parflow.services.scoring.score_sheet import load_sheet
-from parflow.store.models import Criterion, Dispute, Evidence, Person
+from parflow.store.models import Criterion, Evidence, Person
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused
@@ -125,10 +125,7 @@ async def file_disputes(
 
 
 def _dispute_view(session: Session, rt: Runtime, user: Principal, dispute_id: int) -> dict[str, Any]:
-    row = session.get(Dispute, dispute_id)
-    if row is None:
-        raise NotFound("dispute.not_found", id=dispute_id)
-    found = locate(session, rt, row.submission_id, user)  # invisible submission: 404 as well
+    found, row = service.locate_dispute(session, rt, dispute_id, user)
     roles = user.roles_for_submission(found.campaign.id or 0, found.agency.id or 0)
     may_resolve = row.status == "open" and (
         (row.owner_id == user.person_id and Role.council in roles) or Role.home_affairs in roles
