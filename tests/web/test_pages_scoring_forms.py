@@ -287,3 +287,28 @@ def test_dispute_and_resolution_forms(client: TestClient, rt: Runtime, campaign:
     assert done.status_code == 200 and "Đã xử lý giải trình tiêu chí 3.3.2." in done.text
     assert state_of(rt, sid) == "under_appraisal"
     assert scores(rt, sid)["3.3.2"].appraised_score == Decimal("0.50")
+
+
+def test_forms_refuse_a_version_that_is_not_ascii_digits(
+    client: TestClient, rt: Runtime, campaign: str
+) -> None:
+    """The hidden expected_version field comes back from the browser: '²' (which str.isdigit()
+    accepts and int() does not) re-displays the form with a sentence instead of a server error."""
+    sid = submission_id(rt, "sgtvt")
+    sign_in(client, SGTVT_FOCAL)
+    page = client.get(f"/submissions/{sid}/self-assessment")
+    before = audit_count(rt, sid), scores(rt, sid)
+    response = client.post(
+        f"/submissions/{sid}/self-assessment",
+        data={"csrf_token": csrf_from(page.text), "score-1.1.1": "0,5", "expected_version": "²"},
+    )
+    assert response.status_code == 422
+    assert "Số phiên bản của biểu mẫu" in response.text and 'value="0,5"' in response.text
+    assert (audit_count(rt, sid), scores(rt, sid)) == before
+    confirm = client.get(f"/submissions/{sid}/events/submit")
+    event = client.post(
+        f"/submissions/{sid}/events/submit",
+        data={"csrf_token": csrf_from(confirm.text), "expected_version": "٣"},
+    )
+    assert event.status_code == 422 and "Số phiên bản của biểu mẫu" in event.text
+    assert (audit_count(rt, sid), state_of(rt, sid)) == (before[0], "draft")
