@@ -246,6 +246,29 @@ def test_dispute_and_resolution_forms(client: TestClient, rt: Runtime, campaign:
     assert no_argument.status_code == 422
     assert near(no_argument.text, 'id="leaf-3.3.2"', "cần nêu lý do đề nghị xem xét lại", 3000)
     assert state_of(rt, sid) == "under_appraisal"
+    # crafted evidence choices ('²' passes str.isdigit(); the long one overflows an id column)
+    for crafted in ("²", "99999999999999999999"):
+        odd = client.post(
+            f"/submissions/{sid}/disputes",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "leaf": "3.3.2",
+                "argument-3.3.2": "Đã có quyết định.",
+                "evidence-3.3.2": crafted,
+            },
+        )
+        assert odd.status_code == 422 and "không thuộc tiêu chí này" in odd.text
+    odd_version = client.post(
+        f"/submissions/{sid}/disputes",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "leaf": "3.3.2",
+            "argument-3.3.2": "Đã có quyết định.",
+            "expected_version": "²",
+        },
+    )
+    assert odd_version.status_code == 422 and "Số phiên bản của biểu mẫu" in odd_version.text
+    assert state_of(rt, sid) == "under_appraisal"
     filed = client.post(
         f"/submissions/{sid}/disputes",
         data={
