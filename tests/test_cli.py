@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,36 @@ def test_serve_refuses_without_a_secret_key(env: dict[str, str]) -> None:
     result = run(["serve", "--port", "1"], env)
     assert result.returncode == 1
     assert "PARFLOW_SECRET_KEY is not set" in result.stderr
+
+
+def test_serve_ignores_demo_mode_from_the_environment(env: dict[str, str]) -> None:
+    """Demo mode (a generated key, the mail catcher, a settable clock) belongs to `parflow demo`:
+    PARFLOW_DEMO_MODE in the environment must not let `parflow serve` start without a real key."""
+    env = {k: v for k, v in env.items() if k != "PARFLOW_SECRET_KEY"}
+    env["PARFLOW_DEMO_MODE"] = "true"
+
+    def serve(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                [*PARFLOW, "serve", "--port", str(free_port())],
+                capture_output=True,
+                text=True,
+                env={**env, **extra},
+                cwd=PROJECT_ROOT,
+                timeout=30,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail("parflow serve started (and served) in demo mode")
+
+    missing = serve({})
+    assert missing.returncode == 1
+    assert "PARFLOW_SECRET_KEY is not set" in missing.stderr and "Traceback" not in missing.stderr
+    demo_key = serve({"PARFLOW_SECRET_KEY": "demo-" + "k" * 60})
+    assert demo_key.returncode == 1
+    assert "is a demo key" in demo_key.stderr and "Traceback" not in demo_key.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

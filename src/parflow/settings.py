@@ -10,10 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 # The checkout's root, for the editable install the README uses: workflows/, notifications/ and
 # examples/ live beside src/ so that non-programmers can read and edit them.
@@ -28,15 +29,52 @@ class SmtpSecurity(StrEnum):
     tls = "tls"
 
 
+# Set by code only (`parflow demo`, tests), never read from the environment or `.env`: demo mode
+# accepts a generated or demo secret key and opens the mail catcher and the settable clock, so a
+# stray PARFLOW_DEMO_MODE=true must not turn them on in `parflow serve` or the scheduler.
+CODE_ONLY = frozenset({"demo_mode"})
+
+
+class _WithoutCodeOnly(PydanticBaseSettingsSource):
+    """An environment or `.env` source with the code-only settings taken out."""
+
+    def __init__(self, inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(inner.settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.inner().items() if k not in CODE_ONLY}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARFLOW_", env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            _WithoutCodeOnly(env_settings),
+            _WithoutCodeOnly(dotenv_settings),
+            _WithoutCodeOnly(file_secret_settings),
+        )
 
     data_dir: Path = Path("./parflow-data")
     database_url: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, repr=False)
-    # True only inside `parflow demo` and tests: allows a generated secret key.
+    # True only inside `parflow demo` and tests (CODE_ONLY: never from the environment): allows a
+    # generated or demo secret key, the mail catcher's pages and setting the demo's clock.
     demo_mode: bool = False
 
     smtp_host: str = "127.0.0.1"

@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from parflow.observability.logs import configure_logging
 from parflow.scheduler.jobs import tick_once
 from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines import calendar_feed
 from parflow.store.models import Person
+from parflow.web.app import create_app
 from tests.conftest import PASSWORD
 from tests.scoring.helpers import complete_self_assessment, submission_id
 
@@ -126,3 +128,28 @@ def test_database_errors_name_no_values(rt: Runtime, campaign: str) -> None:
     with pytest.raises(IntegrityError) as caught:
         rt.db.run(duplicate)
     assert "INSERT INTO person" in str(caught.value) and secret not in str(caught.value)
+
+
+def test_error_lines_name_the_route_not_the_path(
+    rt: Runtime, campaign: str, captured: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feed's token is its password and lives in its path: the 503 and 500 handlers' log lines
+    name the route template, like the request line does."""
+    secret = "feed-token-that-must-stay-secret"
+
+    def unavailable(*_args: object) -> bytes:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    def broken(*_args: object) -> bytes:
+        raise RuntimeError("something unexpected")
+
+    with TestClient(create_app(rt), raise_server_exceptions=False) as client:
+        monkeypatch.setattr(calendar_feed, "agency_feed", unavailable)
+        assert client.get(f"/api/v1/calendar/{secret}.ics").status_code == 503
+        monkeypatch.setattr(calendar_feed, "agency_feed", broken)
+        assert client.get(f"/api/v1/calendar/{secret}.ics").status_code == 500
+    # everything logged, except the test client's own lines about the requests it sent
+    text = "\n".join(x for x in captured.getvalue().splitlines() if '"logger": "httpx2"' not in x)
+    assert secret not in text
+    errors = [p for p in lines(captured, "parflow.web") if p["level"] in ("warning", "error")]
+    assert len(errors) == 2 and all("/api/v1/calendar/{token}.ics" in p["message"] for p in errors), errors

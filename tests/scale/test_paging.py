@@ -3,6 +3,7 @@ body still a plain list (clients that never page keep working), bad input answer
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -91,3 +92,45 @@ def test_history_and_messages_in_pages(client: TestClient, rt: Runtime, campaign
     log = client.get(f"/api/v1/campaigns/{campaign}/notifications", headers=headers).json()
     paged, pages = follow(client, f"/api/v1/campaigns/{campaign}/notifications?limit=2", headers)
     assert [m["id"] for m in paged] == [m["id"] for m in log] and pages == (len(log) + 1) // 2
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+# cursors a client can craft: numbers beyond 64 bits or not integers, instants the database
+# cannot hold or that overflow when moved to UTC, text the database refuses (NUL, lone surrogates)
+CRAFTED_INT = ["[1e30]", "[1000000000000000000000000000000]", "[2147483648]", "[-1]", "[NaN]", "[Infinity]"]
+CRAFTED_INSTANT = [
+    '["2022-01-01T00:00:00+00:00",1e30]',
+    '["2022-01-01T00:00:00+00:00",1000000000000000000000000000000]',
+    '["0001-01-01T00:00:00+14:00",1]',
+    '["9999-12-31T23:59:59-14:00",1]',
+    '["2022-01-01T00:00:00+00:00",true]',
+]
+CRAFTED_TEXT = ['["department","a\\u0000b"]', '["department","\\ud800"]', '["department",1]']
+
+
+def test_crafted_cursors_are_refused_in_words(
+    client: TestClient, rt: Runtime, campaign: str, login: Login
+) -> None:
+    """A cursor is opaque but comes back from the client: whatever it decodes to, the answer is a
+    422 with a sentence, never a server error from the database."""
+    headers = {**login(HOME_AFFAIRS), "Accept-Language": "en"}
+    sid = submission_id(rt, "sgtvt")
+    cases = [(f"/api/v1/submissions/{sid}/history", raw) for raw in CRAFTED_INT]
+    for path in (f"/api/v1/submissions/{sid}/notifications", f"/api/v1/campaigns/{campaign}/notifications"):
+        cases += [(path, raw) for raw in CRAFTED_INSTANT]
+    cases += [(f"/api/v1/campaigns/{campaign}/submissions", raw) for raw in CRAFTED_TEXT]
+    for path, raw in cases:
+        response = client.get(path, params={"cursor": _cursor(raw)}, headers=headers)
+        assert response.status_code == 422, (path, raw, response.status_code, response.text)
+        assert response.json()["code"] == "invalid" and "cursor" in response.json()["detail"], raw
+    # the largest key a row can have (ids and sequence numbers are 32-bit integer columns) still
+    # reads, as an empty page
+    top = client.get(
+        f"/api/v1/submissions/{sid}/history",
+        params={"cursor": _cursor("[2147483647]")},
+        headers=headers,
+    )
+    assert top.status_code == 200 and top.json() == []

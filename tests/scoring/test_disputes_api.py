@@ -9,7 +9,15 @@ from decimal import Decimal
 from sqlmodel import select
 
 from parflow.store.models import Dispute, Notification, Submission
-from tests.scoring.conftest import COUNCIL_1_4, COUNCIL_3, COUNCIL_7_8, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
+from tests.scoring.conftest import (
+    COUNCIL_1_4,
+    COUNCIL_3,
+    COUNCIL_7_8,
+    HOME_AFFAIRS,
+    OTHER_FOCAL,
+    SGTVT_FOCAL,
+    SGTVT_HEAD,
+)
 from tests.scoring.helpers import (
     appraise_all,
     complete_self_assessment,
@@ -18,6 +26,7 @@ from tests.scoring.helpers import (
     start_appraisal,
     submit,
 )
+from tests.web.conftest import sign_in
 
 LOWERED = {
     "1.1.3": (Decimal("0.50"), "Chưa đủ tài liệu chứng minh hoàn thành 100% kế hoạch."),
@@ -249,3 +258,32 @@ def test_new_evidence_with_a_dispute_and_a_second_filing_while_disputed(client, 
     assert second.status_code == 201 and second.json()["state"] == "disputed"
     duplicate = file(client, login, sid, [{"criterion": "1.1.3", "argument": "Lần nữa."}])
     assert duplicate.status_code == 422 and "already has an open dispute" in duplicate.json()["detail"]
+
+
+def test_another_agencys_dispute_reads_like_an_unknown_one(client, login, rt, sid) -> None:
+    """Probing dispute ids must not tell which exist nor which submission they belong to: another
+    agency's dispute answers exactly as an id that was never used (API and pages alike)."""
+    results_sent(rt, sid)
+    filed = file(client, login, sid, [{"criterion": "3.3.2", "argument": "Tỷ lệ đúng hạn là 98,2%."}])
+    assert filed.status_code == 201, filed.text
+    real = filed.json()["disputes"][0]["id"]
+    unknown = real + 1000
+    headers = {**login(OTHER_FOCAL), "Accept-Language": "en"}
+    before = resolve(client, login, real, {"outcome": "rejected", "reason": "x"}, OTHER_FOCAL)
+    for dispute_id in (real, unknown):
+        got = client.get(f"/api/v1/disputes/{dispute_id}", headers=headers)
+        assert got.status_code == 404
+        assert got.json() == {"detail": f"No dispute {dispute_id}.", "code": "not_found"}
+        answer = resolve(client, login, dispute_id, {"outcome": "rejected", "reason": "x"}, OTHER_FOCAL)
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": f"No dispute {dispute_id}.", "code": "not_found"}
+    assert before.json()["detail"] == f"No dispute {real}."
+    sign_in(client, OTHER_FOCAL)
+    pages = {i: client.get(f"/disputes/{i}") for i in (real, unknown)}
+    assert {p.status_code for p in pages.values()} == {404}
+    sentence = "Không tìm thấy nội dung giải trình số {}."
+    assert all(sentence.format(i) in p.text for i, p in pages.items())
+    same = {p.text.replace(sentence.format(i), "").replace(f"/disputes/{i}", "") for i, p in pages.items()}
+    assert len(same) == 1
+    with rt.db.read() as session:
+        assert session.get(Dispute, real).status == "open"

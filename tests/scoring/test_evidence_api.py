@@ -227,3 +227,26 @@ def test_control_characters_in_form_fields_never_reach_the_database(client, logi
     assert r.json()["title"] == "Quyết định số 12" and "\x00" not in r.json()["filename"]
     nul_criterion = upload(client, login, sid, PDF, criterion="1.1\x001")
     assert nul_criterion.status_code == 422
+
+
+def test_a_version_that_is_not_ascii_digits_is_refused_in_words(client, login, rt, sid) -> None:
+    """'²' passes str.isdigit() but int() refuses it: the field is read as ASCII digits only, and
+    anything else is a 422 with a sentence, nothing stored."""
+    for version in ("²", "١٢", "-1", "1e3", "99999999999999999999"):
+        response = client.post(
+            f"/api/v1/submissions/{sid}/evidence",
+            data={"criterion": "1.1.1", "expected_version": version},
+            files={"file": ("a.pdf", PDF, "application/pdf")},
+            headers={**login(SGTVT_FOCAL), "Accept-Language": "en"},
+        )
+        assert response.status_code == 422, (version, response.text)
+        assert "expected_version" in response.json()["detail"], response.text
+    assert client.get(f"/api/v1/submissions/{sid}/evidence", headers=login(SGTVT_FOCAL)).json() == []
+    version = client.get(f"/api/v1/submissions/{sid}", headers=login(SGTVT_FOCAL)).json()["version"]
+    good = client.post(
+        f"/api/v1/submissions/{sid}/evidence",
+        data={"criterion": "1.1.1", "expected_version": f" {version} "},
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+        headers=login(SGTVT_FOCAL),
+    )
+    assert good.status_code == 201, good.text

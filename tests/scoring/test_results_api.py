@@ -3,6 +3,7 @@ excluded with a reason; the published table is frozen and open to anyone as JSON
 
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 
@@ -173,3 +174,59 @@ def test_the_scoring_api_is_described(client) -> None:
         assert path in paths, path
     upload = paths["/api/v1/submissions/{submission_id}/evidence"]["post"]["requestBody"]["content"]
     assert set(upload) == {"multipart/form-data", "application/json"}
+
+
+FORMULAS = {
+    "bqlkkt": '=HYPERLINK("https://lua-dao.example/","Bấm vào đây")',
+    "snv": "+1+cmd|' /C calc'!A0",
+    "stp": "-2+3",
+    "sct": "@SUM(1,2)",
+    "sxd": "=1+1",
+}  # (a leading tab or CR cannot survive the reason's trimming; tests/test_spreadsheet_cells.py)
+
+
+def test_published_files_carry_no_live_formula(client, login, rt, campaign) -> None:
+    """The exclusion reason is typed by a person and the files go to the public: text that a
+    spreadsheet would run as a formula is written as text (a leading apostrophe; in the workbook
+    also an explicit string cell), while the scores, negative or not, stay numbers."""
+    for code in KEEP:
+        drive_to(rt, submission_id(rt, code), "approved")
+    exclude_all_but(client, login, rt)
+    for code, reason in FORMULAS.items():
+        r = client.post(
+            f"/api/v1/submissions/{submission_id(rt, code)}/exclusion",
+            json={"reason": reason},
+            headers=login(HOME_AFFAIRS),
+        )
+        assert r.status_code == 200, (code, r.text)
+    assert (
+        client.post(f"/api/v1/campaigns/{campaign}/publish", headers=login(HOME_AFFAIRS)).status_code == 200
+    )
+    # the published JSON keeps exactly what was typed
+    excluded = {
+        e["agency"]["code"]: e["reason"]
+        for e in client.get(f"/api/v1/campaigns/{campaign}/results").json()["excluded"]
+    }
+    assert all(excluded[code] == reason for code, reason in FORMULAS.items())
+
+    text = client.get(f"/api/v1/campaigns/{campaign}/results.csv").content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    for reason in FORMULAS.values():
+        assert "'" + reason in cells and reason not in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))]
+
+    wb = load_workbook(io.BytesIO(client.get(f"/api/v1/campaigns/{campaign}/results.xlsx").content))
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    reasons = {row[0]: row[3] for row in wb["Không xếp hạng"].iter_rows(min_row=2, values_only=True)}
+    assert all(reasons[code] == "'" + reason for code, reason in FORMULAS.items())
+    totals = [row[-2] for row in wb["Sở, ban, ngành"].iter_rows(min_row=3, values_only=True)]
+    assert totals and all(isinstance(v, (int, float)) for v in totals)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

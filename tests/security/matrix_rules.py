@@ -330,5 +330,6 @@ RULES: dict[tuple[str, str], list[Case]] = {
     ),
 }
 
-# routes of Starlette's own that are not endpoints of ours
-IGNORED = {("GET", "/static")}
+# static file mounts (Starlette's own), not endpoints of ours: the stylesheet and script of the
+# pages, and the Swagger UI / ReDoc files of the API documentation
+IGNORED = {("GET", "/static"), ("GET", "/docs-assets")}

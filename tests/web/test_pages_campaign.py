@@ -13,7 +13,17 @@ from parflow import demo_season
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Campaign, Extension, Milestone, Submission
 from tests.lifecycle_helpers import force_state, submission_id
-from tests.web.conftest import HOME_AFFAIRS, HOME_AFFAIRS_EN, csrf_from, sign_in
+from tests.web.conftest import (
+    CITY_LEADER,
+    COUNCIL_3,
+    HOME_AFFAIRS,
+    HOME_AFFAIRS_EN,
+    SGTVT_FOCAL,
+    STP_FOCAL,
+    VIEWER,
+    csrf_from,
+    sign_in,
+)
 
 CODE = "haiphong-2021"
 MINI = "mini-2021"
@@ -242,3 +252,28 @@ def test_notifications_page_lists_undeliverable_messages(client: TestClient, rt:
         and "Không gửi được" in page.text
     )
     assert "Hòm thư hỏng" not in client.get(f"/campaigns/{MINI}/notifications?status=sent").text
+
+
+def test_agency_people_see_only_their_own_extensions(client: TestClient, rt: Runtime, campaign: str) -> None:
+    """The reason of an extension is between Home Affairs and the agency: another agency's people
+    must not read it on the campaign page (the API and the calendar feed already hide it)."""
+    sign_in(client, HOME_AFFAIRS)
+    granted = client.post(
+        f"/campaigns/{CODE}/extensions",
+        data={
+            "csrf_token": csrf_from(client.get(f"/campaigns/{CODE}").text),
+            "agency": "stp",
+            "milestone": "self_assessment_due",
+            "new_date": "21/01/2022",
+            "reason": "Cán bộ đầu mối nghỉ ốm dài ngày",
+        },
+    )
+    assert granted.status_code == 200
+    reason = "Cán bộ đầu mối nghỉ ốm dài ngày"
+    for email in (HOME_AFFAIRS, CITY_LEADER, VIEWER, COUNCIL_3, STP_FOCAL):
+        sign_in(client, email)
+        assert after(client.get(f"/campaigns/{CODE}").text, 'id="extensions"', reason), email
+    sign_in(client, SGTVT_FOCAL)
+    other = client.get(f"/campaigns/{CODE}").text
+    assert reason not in other
+    assert after(other, 'id="extensions"', "Chưa có cơ quan nào được gia hạn.")

@@ -246,6 +246,29 @@ def test_dispute_and_resolution_forms(client: TestClient, rt: Runtime, campaign:
     assert no_argument.status_code == 422
     assert near(no_argument.text, 'id="leaf-3.3.2"', "cần nêu lý do đề nghị xem xét lại", 3000)
     assert state_of(rt, sid) == "under_appraisal"
+    # crafted evidence choices ('²' passes str.isdigit(); the long one overflows an id column)
+    for crafted in ("²", "99999999999999999999"):
+        odd = client.post(
+            f"/submissions/{sid}/disputes",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "leaf": "3.3.2",
+                "argument-3.3.2": "Đã có quyết định.",
+                "evidence-3.3.2": crafted,
+            },
+        )
+        assert odd.status_code == 422 and "không thuộc tiêu chí này" in odd.text
+    odd_version = client.post(
+        f"/submissions/{sid}/disputes",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "leaf": "3.3.2",
+            "argument-3.3.2": "Đã có quyết định.",
+            "expected_version": "²",
+        },
+    )
+    assert odd_version.status_code == 422 and "Số phiên bản của biểu mẫu" in odd_version.text
+    assert state_of(rt, sid) == "under_appraisal"
     filed = client.post(
         f"/submissions/{sid}/disputes",
         data={
@@ -287,3 +310,28 @@ def test_dispute_and_resolution_forms(client: TestClient, rt: Runtime, campaign:
     assert done.status_code == 200 and "Đã xử lý giải trình tiêu chí 3.3.2." in done.text
     assert state_of(rt, sid) == "under_appraisal"
     assert scores(rt, sid)["3.3.2"].appraised_score == Decimal("0.50")
+
+
+def test_forms_refuse_a_version_that_is_not_ascii_digits(
+    client: TestClient, rt: Runtime, campaign: str
+) -> None:
+    """The hidden expected_version field comes back from the browser: '²' (which str.isdigit()
+    accepts and int() does not) re-displays the form with a sentence instead of a server error."""
+    sid = submission_id(rt, "sgtvt")
+    sign_in(client, SGTVT_FOCAL)
+    page = client.get(f"/submissions/{sid}/self-assessment")
+    before = audit_count(rt, sid), scores(rt, sid)
+    response = client.post(
+        f"/submissions/{sid}/self-assessment",
+        data={"csrf_token": csrf_from(page.text), "score-1.1.1": "0,5", "expected_version": "²"},
+    )
+    assert response.status_code == 422
+    assert "Số phiên bản của biểu mẫu" in response.text and 'value="0,5"' in response.text
+    assert (audit_count(rt, sid), scores(rt, sid)) == before
+    confirm = client.get(f"/submissions/{sid}/events/submit")
+    event = client.post(
+        f"/submissions/{sid}/events/submit",
+        data={"csrf_token": csrf_from(confirm.text), "expected_version": "٣"},
+    )
+    assert event.status_code == 422 and "Số phiên bản của biểu mẫu" in event.text
+    assert (audit_count(rt, sid), state_of(rt, sid)) == (before[0], "draft")

@@ -72,6 +72,7 @@ def status(
     ] = None,
 ) -> None:
     """Every agency's state, next deadline, overdue flag and publication risk."""
+    from parflow.services.common.spreadsheet import safe_cell
     from parflow.services.monitoring.status import STATUS_FIELDS, campaign_status, iter_status
 
     if format not in ("table", "json", "csv"):
@@ -91,7 +92,11 @@ def status(
                 # streamed: each row is written as it is read, whatever the size of the province
                 writer = csv.DictWriter(sys.stdout, fieldnames=STATUS_FIELDS, lineterminator="\r\n")
                 writer.writeheader()
-                writer.writerows(r.as_dict() for r in iter_status(session, rt, campaign))
+                # agency names are typed by people: nothing in the file may run as a formula
+                writer.writerows(
+                    {k: safe_cell(v) for k, v in r.as_dict().items()}
+                    for r in iter_status(session, rt, campaign)
+                )
                 return
             rows = campaign_status(session, rt, campaign)
         if format == "json":

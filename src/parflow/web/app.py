@@ -15,6 +15,7 @@ from parflow.services.common.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
 from parflow.web.api import auth, campaigns, deadlines, notifications, scoring, submissions
+from parflow.web.apidocs import install_docs
 from parflow.web.observe import install_observability
 from parflow.web.pages import auth as pages_auth
 from parflow.web.pages import home as pages_home
@@ -71,6 +72,9 @@ def create_app(rt: Runtime) -> FastAPI:
         version=__version__,
         summary="Workflow engine for the yearly Public Administration Reform Index",
         openapi_url="/openapi.json",
+        # served by install_docs from local files, not FastAPI's CDN pages
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = rt
     app.state.secret_key = resolve_secret_key(rt)
@@ -81,6 +85,7 @@ def create_app(rt: Runtime) -> FastAPI:
         app, https=rt.settings.base_url.startswith("https://"), max_body_bytes=rt.settings.request_max_bytes
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_docs(app)
     app.include_router(auth.router)
     app.include_router(campaigns.router)
     app.include_router(submissions.router)

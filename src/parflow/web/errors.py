@@ -17,6 +17,7 @@ from parflow.domain.errors import Invalid, ParflowError, Unmet
 from parflow.i18n import language_from_header, t
 from parflow.store.db import is_lock_error
 from parflow.web.api.schemas import ErrorOut
+from parflow.web.observe import route_template
 from parflow.web.pages.deps import SignInRequired
 from parflow.web.templating import page_language, render
 
@@ -146,11 +147,12 @@ def install(app: FastAPI) -> None:
         # unreachable, the connection pool exhausted: the request can be repeated in a moment.
         busy = is_lock_error(exc) or isinstance(exc, PoolTimeout)
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        # the route template, never the path: a calendar feed's path carries its secret token
         log.warning(
             "database %s on %s %s: %s",
             "busy" if busy else "unavailable",
             request.method,
-            request.url.path,
+            route_template(request.scope),
             reason,
         )
         key = "database.busy" if busy else "database.unavailable"
@@ -168,7 +170,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, route_template(request.scope))
         message = t("error.internal", request_language(request))
         if wants_html(request):
             return html_error(request, 500, message)

@@ -16,6 +16,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from parflow.domain.errors import Invalid, TooLarge
 from parflow.services.evidence.store import BlobWriter, Received, human_size
+from parflow.web.fields import whole_number
 
 MAX_FIELD_BYTES = 16 * 1024
 MAX_FIELDS = 20
@@ -118,7 +119,9 @@ async def receive_multipart(
     if content_type != b"multipart/form-data" or not boundary:
         raise Invalid("evidence.bad_upload")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
+    size = whole_number(declared)
+    # an unreadable or enormous declaration proves nothing: the limit is also enforced while reading
+    if size is not None and size > max_bytes + FORM_OVERHEAD:
         raise TooLarge(too_large_key, limit=human_size(max_bytes))  # refuse before reading a byte
     receiver = _Receiver(evidence_dir, max_bytes, too_large_key)
     parser = MultipartParser(

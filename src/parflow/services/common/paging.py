@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, or_
@@ -35,24 +35,56 @@ def encode(key: tuple[Any, ...]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Every key part that is an integer is an id or a sequence number, stored in 32-bit INTEGER
+# columns: a larger number cannot match a row and would overflow the database driver (SQLite's
+# 64-bit limit, PostgreSQL's INTEGER cast) into a server error.
+KEY_INT_MIN = 0
+KEY_INT_MAX = 2**31 - 1
+
+
+def _refuse_constant(name: str) -> Any:
+    # json.loads would otherwise turn NaN / Infinity into floats
+    raise ValueError(f"{name} is not a sort key")
+
+
+def _key_part(value: Any, kind: type) -> Any:
+    """One part of a sort key, checked by type and range; ValueError when it is not one we made."""
+    if kind is datetime:
+        if not isinstance(value, str):
+            raise ValueError("an instant is written as text")
+        instant = datetime.fromisoformat(value)
+        if instant.tzinfo is None:
+            raise ValueError("an instant without its zone")
+        # the columns hold UTC: an instant near year 1 or 9999 may not survive the move
+        # (OverflowError), so the move happens here, where it can be refused
+        return instant.astimezone(UTC)
+    if kind is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("wrong type")
+        if not KEY_INT_MIN <= value <= KEY_INT_MAX:
+            raise ValueError("out of range")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ValueError("wrong type")
+        # NUL is refused by PostgreSQL, a lone surrogate by every UTF-8 encoder: neither is in a code
+        value.encode("utf-8")
+        if "\x00" in value:
+            raise ValueError("NUL in a sort key")
+        return value
+    raise TypeError(f"no rule for sort keys of type {kind.__name__}")
+
+
 def decode(cursor: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
-    """The sort key a cursor carries, each part checked against `kinds` (str, int or datetime)."""
+    """The sort key a cursor carries, each part checked against `kinds` (str, int or datetime) by
+    type and range: a cursor comes back from the client, so it is input like any other."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values = json.loads(raw, parse_constant=_refuse_constant)
         if not isinstance(values, list) or len(values) != len(kinds):
             raise ValueError("wrong length")
-        key: list[Any] = []
-        for value, kind in zip(values, kinds, strict=True):
-            if kind is datetime:
-                value = datetime.fromisoformat(value)
-                if value.tzinfo is None:
-                    raise ValueError("an instant without its zone")
-            elif not isinstance(value, kind) or isinstance(value, bool):
-                raise ValueError("wrong type")
-            key.append(value)
-        return tuple(key)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        return tuple(_key_part(value, kind) for value, kind in zip(values, kinds, strict=True))
+    except (ValueError, OverflowError, binascii.Error, UnicodeError) as exc:
         raise Invalid("paging.bad_cursor", unmet=[Unmet("paging.bad_cursor", {}, "cursor")]) from exc
 
 

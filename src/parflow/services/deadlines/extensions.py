@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Forbidden, Invalid, NotFound, Unmet
-from parflow.domain.roles import Role
+from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.services.common import audit, outbox
 from parflow.services.common.access import Principal
 from parflow.services.common.lookups import get_campaign
@@ -21,7 +21,23 @@ from parflow.services.common.notices import agency_ref, campaign_ref, submission
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import sync as deadline_sync
 from parflow.services.deadlines.plan import load_plans
-from parflow.store.models import Agency, Extension, Person, Submission
+from parflow.store.models import Agency, Campaign, Extension, Person, Submission
+
+
+def visible_extensions(session: Session, principal: Principal, campaign: Campaign) -> list[Extension]:
+    """The extensions of a campaign this person may read, newest first.
+
+    A reason often says something about one agency's staff (illness, a reorganisation): people who
+    hold only agency roles read their own agency's grants; every campaign-wide role (Home Affairs,
+    council, city leader, viewer) reads them all, as in the campaign's calendar feed.
+    """
+    roles = principal.roles_in(campaign.id or 0)
+    query = select(Extension).where(Extension.campaign_id == campaign.id)
+    if not roles:
+        return []
+    if not roles - AGENCY_ROLES:
+        query = query.where(col(Extension.agency_id).in_(principal.agency_ids(campaign.id or 0)))
+    return list(session.exec(query.order_by(col(Extension.granted_at).desc(), col(Extension.id).desc())))
 
 
 def grant_extension(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from parflow.i18n import format_instant
+from parflow.services.common.spreadsheet import formula_like, safe_cell, safe_row
 
 HEADINGS = {
     "group": "Nhóm",
@@ -51,7 +52,7 @@ def csv_chunks(payload: dict[str, Any], rows_per_chunk: int = 200) -> Iterator[b
     writer = csv.writer(out, lineterminator="\r\n")
     out.write("\ufeff")
     for count, line in enumerate(_csv_rows(payload), start=1):
-        writer.writerow(line)
+        writer.writerow(safe_row(line))
         if count % rows_per_chunk == 0:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
@@ -115,6 +116,26 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def styled(ws: Any, value: Any, *, font: Font | None = None, number: str | None = None) -> Any:
+        cell = WriteOnlyCell(ws, value=safe_cell(value))
+        if formula_like(value):
+            # the apostrophe already keeps it from starting with "="; stating the type as well
+            # means no later change to the text can turn the cell into a formula
+            cell.data_type = "s"
+        if font is not None:
+            cell.font = font
+            cell.alignment = wrap
+        if number is not None:
+            cell.number_format = number
+        return cell
+
+    def cells(ws: Any, values: list[Any]) -> list[Any]:
+        """A row of plain values, each text a spreadsheet could run written as a string cell."""
+        return [styled(ws, v) if formula_like(v) else v for v in values]
+
     wb = Workbook(write_only=True)
     info = wb.create_sheet("Thông tin")
     info.column_dimensions["A"].width = 32
@@ -134,18 +155,7 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
         ("Số thứ tự bản ghi nhật ký", head.get("seq", "")),
         ("Mã băm bảng kết quả (SHA-256)", head.get("results_sha256", "")),
     ):
-        info.append([label, value])
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-
-    def styled(ws: Any, value: Any, *, font: Font | None = None, number: str | None = None) -> Any:
-        cell = WriteOnlyCell(ws, value=value)
-        if font is not None:
-            cell.font = font
-            cell.alignment = wrap
-        if number is not None:
-            cell.number_format = number
-        return cell
+        info.append(cells(info, [label, value]))
 
     sets = {s["code"]: s for s in payload.get("criteria_sets", [])}
     for group in payload["groups"]:
@@ -179,11 +189,9 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
             ]
             ws.append(
                 [
-                    row["rank"],
-                    row["agency"]["code"],
-                    row["agency"]["name"],
+                    *cells(ws, [row["rank"], row["agency"]["code"], row["agency"]["name"]]),
                     *[styled(ws, n, number="0.00") for n in numbers],
-                    (row["classification"] or {}).get("vi", ""),
+                    *cells(ws, [(row["classification"] or {}).get("vi", "")]),
                 ]
             )
     if payload.get("excluded"):
@@ -192,5 +200,7 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
         ws.column_dimensions["D"].width = 80
         ws.append([styled(ws, h, font=bold) for h in (HEADINGS["code"], HEADINGS["name"], "Nhóm", "Lý do")])
         for item in payload["excluded"]:
-            ws.append([item["agency"]["code"], item["agency"]["name"], item["group"], item["reason"]])
+            ws.append(
+                cells(ws, [item["agency"]["code"], item["agency"]["name"], item["group"], item["reason"]])
+            )
     wb.save(target)

@@ -52,6 +52,24 @@ class DisputeIn:
     evidence_id: int | None = None
 
 
+def locate_dispute(
+    session: Session, rt: Runtime, dispute_id: int, principal: Principal | None, *, lock: bool = False
+) -> tuple[Located, Dispute]:
+    """The dispute and its submission if the caller may see that submission; otherwise 404.
+
+    An invisible dispute answers the very sentence of an unknown id: naming its submission instead
+    would tell a prober that the id exists and which submission it belongs to.
+    """
+    row = session.get(Dispute, dispute_id)
+    if row is None:
+        raise NotFound("dispute.not_found", id=dispute_id)
+    try:
+        found = locate(session, rt, row.submission_id, principal, lock=lock)
+    except NotFound:
+        raise NotFound("dispute.not_found", id=dispute_id) from None
+    return found, row
+
+
 def field_owners(session: Session, campaign_id: int) -> dict[str, Person]:
     """The council member responsible for each field (the first assigned, by id, when several)."""
     owners: dict[str, Person] = {}
@@ -253,10 +271,7 @@ def resolve_dispute(
 ) -> tuple[Located, Dispute, bool]:
     """Settle one dispute; the third value says whether it was the last one (and `resolve` fired)."""
     now = rt.clock.now()
-    row = session.get(Dispute, dispute_id)
-    if row is None:
-        raise NotFound("dispute.not_found", id=dispute_id)
-    found = locate(session, rt, row.submission_id, principal, lock=True)
+    found, row = locate_dispute(session, rt, dispute_id, principal, lock=True)
     # re-read under the submission's lock: a concurrent resolution may have just committed
     row = session.exec(
         select(Dispute).where(Dispute.id == dispute_id).execution_options(populate_existing=True)

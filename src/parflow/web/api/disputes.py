@@ -5,10 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 from sqlmodel import Session
 
-from parflow.domain.errors import NotFound
-from parflow.services.lifecycle.submissions import locate
 from parflow.services.scoring import disputes as service
-from parflow.store.models import Agency, Dispute
+from parflow.store.models import Agency
 from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import DisputeOut, ResolutionIn, ResolvedOut
 from parflow.web.api.scoring_views import dispute_out
@@ -22,10 +20,7 @@ ERRORS = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
 @router.get("/{dispute_id}", response_model=DisputeOut, responses=ERRORS)
 def read_dispute(rt: RuntimeDep, principal: CurrentPrincipal, dispute_id: int = DisputeId) -> DisputeOut:
     with rt.db.read() as session:
-        row = session.get(Dispute, dispute_id)
-        if row is None:
-            raise NotFound("dispute.not_found", id=dispute_id)
-        found = locate(session, rt, row.submission_id, principal)  # 404 unless the caller sees it
+        found, row = service.locate_dispute(session, rt, dispute_id, principal)
         return dispute_out(session, row, found.agency.code)
 
 

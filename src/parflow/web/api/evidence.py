@@ -24,6 +24,7 @@ from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import EvidenceAddedOut, EvidenceLinkIn, EvidenceOut
 from parflow.web.api.scoring_views import evidence_out
 from parflow.web.deps import CurrentPrincipal, RuntimeDep, run_write
+from parflow.web.fields import version_field
 from parflow.web.uploads import read_small_body, receive_multipart
 
 router = APIRouter(prefix="/api/v1/submissions", tags=["evidence"])
@@ -101,8 +102,7 @@ async def add_evidence(
             raise Invalid("evidence.criterion_required")
         if upload.file is None:
             raise Invalid("evidence.file_or_url")
-        version_text = upload.fields.get("expected_version", "").strip()
-        expected = int(version_text) if version_text.isdigit() else None
+        expected = version_field(upload.fields.get("expected_version"))
         kind = await run_in_threadpool(sniff, upload.file.path, upload.file.head)
         if kind is None:
             raise Invalid("evidence.unsupported_type", accepted=ACCEPTED_LABELS)

@@ -22,6 +22,7 @@ from parflow.services.scoring import appraisal
 from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Criterion
 from parflow.web.deps import RuntimeDep, run_write
+from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused
 from parflow.web.pages.submission_view import allowed_actions
@@ -134,9 +135,8 @@ async def save_appraisal(
             result.append(appraisal.AppraisalIn(c.code, raw, comment))
         return result
 
-    version_text = values.get("expected_version", "")
-    version = int(version_text) if version_text.isdigit() else None
     try:
+        version = version_field(values.get("expected_version"))
         items = await run_in_threadpool(entries)
         if not items:
             flash(request, "web.nothing_changed")

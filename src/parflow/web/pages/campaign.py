@@ -21,7 +21,7 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import extensions, milestones
 from parflow.services.results import survey
 from parflow.services.scoring import appraisal
-from parflow.store.models import Agency, Extension, Milestone, Submission
+from parflow.store.models import Agency, Milestone, Submission
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.calendar_view import days_off_between, month_grids
 from parflow.web.pages.deps import CsrfChecked, SignedIn, check_csrf_value
@@ -73,14 +73,7 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
         )
     )
     names = {a.id: a for a in agencies}
-    granted = [
-        (x, names.get(x.agency_id))
-        for x in session.exec(
-            select(Extension)
-            .where(Extension.campaign_id == campaign.id)
-            .order_by(col(Extension.granted_at).desc())
-        )
-    ]
+    granted = [(x, names.get(x.agency_id)) for x in extensions.visible_extensions(session, user, campaign)]
     mine = user.agency_ids(campaign.id or 0)
     my_submissions = (
         list(

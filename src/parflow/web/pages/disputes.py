@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from parflow.domain.errors import Conflict, Invalid, NotFound
+from parflow.domain.errors import Conflict, Invalid, Unmet
 from parflow.domain.roles import Role
 from parflow.i18n import t
 from parflow.services.common.access import Principal
@@ -20,8 +20,9 @@ from parflow.services.lifecycle.submissions import locate
 from parflow.services.scoring import disputes as service
 from parflow.services.scoring.common import agency_role
 from parflow.services.scoring.score_sheet import load_sheet
-from parflow.store.models import Criterion, Dispute, Evidence, Person
+from parflow.store.models import Criterion, Evidence, Person
 from parflow.web.deps import RuntimeDep, run_write
+from parflow.web.fields import shown, version_field, whole_number
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused
 from parflow.web.templating import flash, page_language, render
@@ -86,22 +87,23 @@ async def file_disputes(
     values = {k: v for k, v in form_data.items() if isinstance(v, str)}
     chosen = set(form_data.getlist("leaf"))
     items = []
+    # an evidence choice that is not one of the page's ids (only a crafted post sends one)
+    unreadable: list[Unmet] = []
     for key, text in values.items():
         if not key.startswith("argument-"):
             continue
         code = key.removeprefix("argument-")
         argument = (text or "").strip()
         if code in chosen or argument:
-            evidence_text = values.get(f"evidence-{code}", "")
-            items.append(
-                service.DisputeIn(
-                    code,
-                    clean_text(argument, service.MAX_ARGUMENT + 1) or "",
-                    int(evidence_text) if evidence_text.isdigit() else None,
+            evidence_text = values.get(f"evidence-{code}", "").strip()
+            evidence_id = whole_number(evidence_text)
+            if evidence_text and evidence_id is None:
+                unreadable.append(
+                    Unmet("dispute.bad_evidence", {"criterion": code, "id": shown(evidence_text)}, field=code)
                 )
+            items.append(
+                service.DisputeIn(code, clean_text(argument, service.MAX_ARGUMENT + 1) or "", evidence_id)
             )
-    version_text = values.get("expected_version", "")
-    version = int(version_text) if version_text.isdigit() else None
     lang = page_language(request)
     for code in chosen:
         values[f"leaf:{code}"] = "1"
@@ -109,6 +111,9 @@ async def file_disputes(
         form = FormState(values=values, headline=t("web.choose_leaf", lang))
         return await run_in_threadpool(_render_filing, request, rt, user, submission_id, form, 422)
     try:
+        if unreadable:
+            raise Invalid("dispute.rejected", unmet=unreadable)
+        version = version_field(values.get("expected_version"))
         _found, rows = await run_in_threadpool(
             run_write,
             rt,
@@ -125,10 +130,7 @@ async def file_disputes(
 
 
 def _dispute_view(session: Session, rt: Runtime, user: Principal, dispute_id: int) -> dict[str, Any]:
-    row = session.get(Dispute, dispute_id)
-    if row is None:
-        raise NotFound("dispute.not_found", id=dispute_id)
-    found = locate(session, rt, row.submission_id, user)  # invisible submission: 404 as well
+    found, row = service.locate_dispute(session, rt, dispute_id, user)
     roles = user.roles_for_submission(found.campaign.id or 0, found.agency.id or 0)
     may_resolve = row.status == "open" and (
         (row.owner_id == user.person_id and Role.council in roles) or Role.home_affairs in roles
@@ -192,9 +194,8 @@ async def resolve(request: Request, rt: RuntimeDep, user: SignedIn, dispute_id: 
         form.add("outcome", t("web.choose_outcome", lang))
         return await run_in_threadpool(_render_dispute, request, rt, user, dispute_id, form, 422)
     verdict: Literal["accepted", "rejected"] = "accepted" if outcome == "accepted" else "rejected"
-    version_text = values.get("expected_version", "")
-    version = int(version_text) if version_text.isdigit() else None
     try:
+        version = version_field(values.get("expected_version"))
         found, row, _last = await run_in_threadpool(
             run_write,
             rt,

@@ -21,6 +21,7 @@ from parflow.services.scoring import self_assessment
 from parflow.services.scoring.common import agency_role
 from parflow.services.scoring.score_sheet import load_sheet
 from parflow.web.deps import RuntimeDep, run_write
+from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, Problem, refused, summarise
 from parflow.web.pages.submission_view import action_for, allowed_actions, unmet_guards
@@ -128,9 +129,8 @@ async def save_self_assessment(
             entries.append(self_assessment.SelfScoreIn(c.code, raw.strip() or None, explanation))
         return entries
 
-    version_text = values.get("expected_version", "")
-    version = int(version_text) if version_text.isdigit() else None
     try:
+        version = version_field(values.get("expected_version"))
         entries = await run_in_threadpool(changed_entries)
         if not entries:
             flash(request, "web.nothing_changed")

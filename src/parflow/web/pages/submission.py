@@ -16,6 +16,7 @@ from parflow.services.evidence.service import clean_text
 from parflow.services.lifecycle import submissions as submission_service
 from parflow.store.models import Submission
 from parflow.web.deps import RuntimeDep, run_write
+from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused, summarise
 from parflow.web.pages.submission_view import action_for, build, describe, unmet_guards
@@ -134,8 +135,8 @@ def fire_event(
     expected_version: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     text = clean_text(comment, MAX_COMMENT)
-    version = int(expected_version) if expected_version.isdigit() else None
     try:
+        version = version_field(expected_version)
         found, _entry = run_write(
             rt,
             lambda s: submission_service.fire_event(
