@@ -12,6 +12,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from parflow.domain.errors import Invalid
+from parflow.services.common import zipcheck
+
+# A Word or Excel file holds tens to a few thousand parts; 225,000 is a zip bomb that costs
+# seconds and 120 MB to open with zipfile, so the count is read from the central directory first.
+MAX_ZIP_ENTRIES = 10_000
+# What the parts claim to unpack to: far beyond any real document at this upload size.
+MAX_ZIP_UNPACKED = 1024 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -51,7 +60,8 @@ _ODF = {ODT.media_type: ODT, ODS.media_type: ODS, ODP.media_type: ODP}
 
 
 def sniff(path: Path, head: bytes) -> Kind | None:
-    """The kind of the file at `path` (whose first bytes are `head`), or None when not accepted."""
+    """The kind of the file at `path` (whose first bytes are `head`), or None when not accepted.
+    Invalid (with its own sentence) for a zip-based file too large or too complex to open."""
     if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -86,6 +96,18 @@ def _ole_kind(path: Path) -> Kind | None:
 
 
 def _zip_kind(path: Path) -> Kind | None:
+    try:
+        listed = zipcheck.entries(path, MAX_ZIP_ENTRIES)
+    except zipcheck.NotAZip:
+        return None
+    except zipcheck.TooManyEntries:
+        raise Invalid("evidence.zip_too_many_parts", limit=f"{MAX_ZIP_ENTRIES:,}") from None
+    except OSError:
+        return None
+    if sum(e.size for e in listed) > MAX_ZIP_UNPACKED:
+        raise Invalid(
+            "evidence.zip_too_large_unpacked", limit=f"{MAX_ZIP_UNPACKED // (1024 * 1024 * 1024)} GB"
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

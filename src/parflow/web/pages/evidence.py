@@ -101,12 +101,18 @@ async def add_evidence(
         file_in = None
         if has_file:
             assert upload.file is not None
-            kind = await run_in_threadpool(sniff, upload.file.path, upload.file.head)
-            if kind is None:
-                exc = Invalid(
-                    "evidence.rejected",
-                    unmet=[Unmet("evidence.unsupported_type", {"accepted": ACCEPTED_LABELS}, "file")],
+            try:
+                kind = await run_in_threadpool(sniff, upload.file.path, upload.file.head)
+                problem = (
+                    None
+                    if kind is not None
+                    else Unmet("evidence.unsupported_type", {"accepted": ACCEPTED_LABELS}, "file")
                 )
+            except Invalid as zip_refusal:  # a zip bomb, said next to the file field
+                kind, problem = None, Unmet(zip_refusal.key, zip_refusal.params, "file")
+            if kind is None:
+                assert problem is not None
+                exc = Invalid("evidence.rejected", unmet=[problem])
                 form = refused(exc, lang, values, FIELDS)
                 return await run_in_threadpool(_render, request, rt, user, submission_id, form, 422)
             file_in = service.FileIn(upload.file, kind, upload.filename)
