@@ -19,7 +19,7 @@ from parflow.services.common import audit
 from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
 from parflow.services.evidence.store import Received, blob_path, store
-from parflow.services.evidence.types import Kind
+from parflow.services.evidence.types import Kind, kind_of, named_for
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.services.lifecycle.submissions import Located, check_version, locate
 from parflow.services.scoring.common import agency_role
@@ -140,7 +140,7 @@ def add_evidence(
         row.sha256 = stored.sha256
         row.size = stored.size
         row.media_type = file.kind.media_type
-        row.filename = clean_filename(file.filename) or f"{stored.sha256[:12]}.{file.kind.extension}"
+        row.filename = named_for(clean_filename(file.filename) or stored.sha256[:12], file.kind)
     else:
         row.url = link
     session.add(row)
@@ -189,6 +189,20 @@ def evidence_of(
     if row is None or row.submission_id != found.submission.id:
         raise NotFound("evidence.not_found", id=evidence_id)
     return row
+
+
+def download_name(row: Evidence) -> str:
+    """The name a download is offered under: the stored name with the extension of the detected
+    type (rows stored before names were corrected on upload are corrected here)."""
+    name = row.filename or f"evidence-{row.id}"
+    kind = kind_of(row.media_type)
+    return named_for(name, kind) if kind is not None else name
+
+
+def download_media_type(row: Evidence) -> str:
+    """Only a type parflow detected itself; anything else is served as opaque bytes."""
+    kind = kind_of(row.media_type)
+    return kind.media_type if kind is not None else "application/octet-stream"
 
 
 def evidence_file(rt: Runtime, row: Evidence) -> Path:

@@ -45,6 +45,11 @@ ODT = Kind("application/vnd.oasis.opendocument.text", "odt", "OpenDocument text"
 ODS = Kind("application/vnd.oasis.opendocument.spreadsheet", "ods", "OpenDocument spreadsheet")
 ODP = Kind("application/vnd.oasis.opendocument.presentation", "odp", "OpenDocument presentation")
 
+KINDS = (PDF, PNG, JPEG, TIFF, GIF, WEBP, DOC, XLS, PPT, DOCX, XLSX, PPTX, ODT, ODS, ODP)
+_BY_MEDIA_TYPE = {k.media_type: k for k in KINDS}
+# other spellings of an extension that name the same kind
+_SAME_EXTENSION = {"jpeg": "jpg", "jpe": "jpg", "tiff": "tif"}
+
 ACCEPTED_LABELS = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG, TIFF, GIF, WebP"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -123,3 +128,23 @@ def _zip_kind(path: Path) -> Kind | None:
     except (zipfile.BadZipFile, OSError, KeyError):
         return None
     return None
+
+
+def kind_of(media_type: str | None) -> Kind | None:
+    """The kind recorded for a stored file (its media type was set by `sniff`)."""
+    return _BY_MEDIA_TYPE.get(media_type or "")
+
+
+def named_for(filename: str, kind: Kind) -> str:
+    """`filename` with the extension of what the file is. The uploader's extension is what a
+    browser or Windows goes by when the file is saved and opened: a PDF named `bao-cao.html` would
+    be opened as a web page and run its script, so the name follows the content, never the other way."""
+    stem, dot, extension = filename.rpartition(".")
+    ext = extension.lower()
+    if not (dot and stem):
+        return f"{filename}.{kind.extension}"
+    if _SAME_EXTENSION.get(ext, ext) == kind.extension:
+        return filename
+    # a wrong extension is replaced; "Quyết định số 12.2021" has none and keeps its number
+    looks_like_extension = len(ext) <= 5 and ext.isascii() and ext.isalnum() and not ext.isdigit()
+    return f"{stem if looks_like_extension else filename}.{kind.extension}"

@@ -23,6 +23,7 @@ from parflow.services.evidence.types import ACCEPTED_LABELS, sniff
 from parflow.services.lifecycle.submissions import locate
 from parflow.services.scoring.score_sheet import load_sheet
 from parflow.web.deps import RuntimeDep, run_write
+from parflow.web.downloads import attachment
 from parflow.web.pages.deps import CsrfChecked, SignedIn, check_csrf_value
 from parflow.web.pages.forms import FormState, refused
 from parflow.web.templating import flash, page_language, render
@@ -178,9 +179,4 @@ def download_evidence(
     with rt.db.read() as session:
         row = service.evidence_of(session, rt, user, submission_id, evidence_id)
     path = service.evidence_file(rt, row)
-    return FileResponse(
-        path,
-        media_type=row.media_type or "application/octet-stream",
-        filename=row.filename or f"evidence-{row.id}",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
+    return attachment(path, service.download_media_type(row), service.download_name(row))
