@@ -96,6 +96,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The file unpacks to more than {limit}, far beyond any real document; it was not accepted. "
         "Export the document to PDF and upload that.",
     ),
+    "evidence.rate_limited": (
+        "Đơn vị đã thêm {limit} tài liệu kiểm chứng trong một giờ qua, mức tối đa cho phép; "
+        "vui lòng thử lại sau {minutes} phút.",
+        "Your agency has added {limit} pieces of evidence in the past hour, the most allowed; "
+        "please try again in {minutes} minutes.",
+    ),
+    "evidence.submission_full": (
+        "Các tệp kiểm chứng của hồ sơ đã chiếm {held}; thêm tệp này sẽ vượt mức {limit} cho một hồ sơ. "
+        "Hãy gỡ các tệp không cần thiết hoặc nén ảnh chụp trước khi tải lên.",
+        "The submission's evidence files already take {held}; this file would go beyond the {limit} "
+        "allowed for one submission. Take back files that are not needed or shrink scans before uploading.",
+    ),
     "evidence.bad_upload": (
         "Không đọc được dữ liệu tải lên: hãy gửi biểu mẫu multipart/form-data.",
         "The upload could not be read: send a multipart/form-data form.",

@@ -52,7 +52,7 @@ from parflow.services.backup.format import (
 )
 from parflow.services.common import audit, zipcheck
 from parflow.services.common.runtime import Runtime
-from parflow.services.evidence.store import blob_path
+from parflow.services.evidence.store import blob_path, store_lock
 from parflow.store import models as m
 
 BATCH = 500
@@ -352,9 +352,10 @@ def _place_files(staging: Path, evidence_dir: Path) -> int:
         if not SHA256_NAME.fullmatch(staged.name):
             continue  # a leftover partial file: removed with the staging folder
         target = blob_path(evidence_dir, staged.name)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, target)
+        with store_lock(evidence_dir, exclusive=False):
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
         placed += 1
     return placed
 
