@@ -256,8 +256,9 @@ def remove_evidence(
     *,
     expected_version: int | None = None,
 ) -> Located:
-    """Take back evidence added by mistake, during self-assessment only. The stored file stays: its
-    hash is in the audit trail, and other rows may share the same content."""
+    """Take back evidence added by mistake, during self-assessment only. The stored file stays for
+    now (other rows may share the same content, and this transaction may still roll back); the
+    sweep (services/evidence/sweep.py) deletes it once no row refers to it."""
     now = rt.clock.now()
     found = locate(session, rt, submission_id, principal, lock=True)
     # an unknown id reads 404 for everyone who sees the submission, before any role check (no probing)
