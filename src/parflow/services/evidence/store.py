@@ -93,15 +93,16 @@ class BlobWriter:
 @contextmanager
 def store_lock(evidence_dir: Path, *, exclusive: bool) -> Iterator[None]:
     """Shared while a file is put in the store, exclusive while the sweep deletes (services/evidence
-    /sweep.py): a file being re-used by an upload is never deleted under it. A lock file, so web
-    workers and the scheduler (separate processes on one machine) agree."""
+    /sweep.py): a file being re-used by an upload is never deleted under it. flock on the store's
+    folder itself, so web workers and the scheduler (separate processes on one machine) agree and
+    no lock file sits among the evidence."""
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    with open(evidence_dir / ".lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    fd = os.open(evidence_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def store(evidence_dir: Path, received: Received) -> Stored:
