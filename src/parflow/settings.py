@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 8 * 60
     tick_interval_seconds: int = 60
     evidence_max_bytes: int = 20 * 1024 * 1024
+    # per agency (its submission): evidence added per rolling hour (files and links; 429 beyond)
+    # and the total size of its files (413 beyond), so one account cannot fill the disk or the audit
+    evidence_uploads_per_hour: int = Field(default=120, ge=1)
+    evidence_max_bytes_per_submission: int = Field(default=2 * 1024 * 1024 * 1024, ge=1)
     request_max_bytes: int = 25 * 1024 * 1024
 
     # Test and demonstration use only, never in production: every process's clock reads

@@ -7,6 +7,7 @@ from parflow.cli import (  # noqa: F401  (each module registers its commands)
     backup,
     core,
     deadlines,
+    evidence,
     notify,
     scoring,
 )

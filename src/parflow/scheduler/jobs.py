@@ -16,6 +16,7 @@ from parflow.notify.delivery import DeliveryReport, deliver_pending
 from parflow.observability import metrics
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.tick import TickReport, tick
+from parflow.services.evidence.sweep import sweep
 
 log = logging.getLogger("parflow.scheduler")
 
@@ -123,3 +124,23 @@ async def delivery_job(rt: Runtime, lifecycle: Lifecycle | None = None) -> None:
     except Exception:
         metrics.DELIVERY_RUNS.labels("error").inc()
         log.exception("delivery failed; the next run retries it")
+
+
+async def sweep_job(rt: Runtime) -> None:
+    """Hourly: delete evidence files no row refers to any more (services/evidence/sweep.py)."""
+    try:
+        report = await asyncio.to_thread(sweep, rt)
+    except Exception:
+        log.exception("evidence sweep failed; the next run retries it")
+        return
+    if report.removed or report.leftovers:
+        log.info(
+            "evidence files swept",
+            extra={
+                "fields": {
+                    "removed": report.removed,
+                    "freed_bytes": report.freed_bytes,
+                    "leftovers": report.leftovers,
+                }
+            },
+        )

@@ -12,11 +12,11 @@ import asyncio
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from parflow.scheduler.jobs import Lifecycle, delivery_job, tick_job
+from parflow.scheduler.jobs import Lifecycle, delivery_job, sweep_job, tick_job
 from parflow.services.common.runtime import Runtime
 
 log = logging.getLogger("parflow.scheduler")
@@ -26,6 +26,8 @@ log = logging.getLogger("parflow.scheduler")
 STOP_GRACE_SECONDS = 30.0
 TICK_JOB = "parflow-tick"
 DELIVERY_JOB = "parflow-deliver"
+SWEEP_JOB = "parflow-evidence-sweep"
+SWEEP_SECONDS = 3600  # unreferenced evidence files (services/evidence/sweep.py)
 
 
 def build_scheduler(
@@ -53,6 +55,17 @@ def build_scheduler(
         args=[rt, lifecycle],
         next_run_time=first,
         **common,
+    )
+    scheduler.add_job(
+        sweep_job,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id=SWEEP_JOB,
+        args=[rt],
+        next_run_time=first + timedelta(seconds=300),
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
     )
     return scheduler
 

@@ -84,6 +84,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Loại tệp không được chấp nhận (kiểm tra theo nội dung tệp, không theo tên). Chấp nhận: {accepted}.",
         "This kind of file is not accepted (judged by its content, not its name). Accepted: {accepted}.",
     ),
+    "evidence.zip_too_many_parts": (
+        "Tệp có hơn {limit} thành phần bên trong, nhiều hơn mọi văn bản Word, Excel hay PowerPoint "
+        "thật; tệp không được nhận. Hãy lưu lại văn bản hoặc xuất ra PDF rồi tải lên.",
+        "The file has more than {limit} parts inside, more than any real Word, Excel or PowerPoint "
+        "document; it was not accepted. Save the document again or export it to PDF and upload that.",
+    ),
+    "evidence.zip_too_large_unpacked": (
+        "Tệp khi giải nén chiếm hơn {limit}, vượt xa mọi văn bản thật; tệp không được nhận. "
+        "Hãy xuất văn bản ra PDF rồi tải lên.",
+        "The file unpacks to more than {limit}, far beyond any real document; it was not accepted. "
+        "Export the document to PDF and upload that.",
+    ),
+    "evidence.rate_limited": (
+        "Đơn vị đã thêm {limit} tài liệu kiểm chứng trong một giờ qua, mức tối đa cho phép; "
+        "vui lòng thử lại sau {minutes} phút.",
+        "Your agency has added {limit} pieces of evidence in the past hour, the most allowed; "
+        "please try again in {minutes} minutes.",
+    ),
+    "evidence.submission_full": (
+        "Các tệp kiểm chứng của hồ sơ đã chiếm {held}; thêm tệp này sẽ vượt mức {limit} cho một hồ sơ. "
+        "Hãy gỡ các tệp không cần thiết hoặc nén ảnh chụp trước khi tải lên.",
+        "The submission's evidence files already take {held}; this file would go beyond the {limit} "
+        "allowed for one submission. Take back files that are not needed or shrink scans before uploading.",
+    ),
     "evidence.bad_upload": (
         "Không đọc được dữ liệu tải lên: hãy gửi biểu mẫu multipart/form-data.",
         "The upload could not be read: send a multipart/form-data form.",

@@ -8,6 +8,15 @@ chain must verify (and each published snapshot must name an entry of it) — oth
 transaction rolls back and the database is as it was. Evidence files are checked against their
 content address and staged beside the store during the transaction, and moved into place only
 after the commit (the store is content-addressed, so a file already there is simply kept).
+
+A backup file comes from outside and is read as hostile until proven otherwise (see
+docs/security.md): its central directory is counted before `zipfile` builds an object per entry,
+every member must be one the format has (`manifest.json`, `tables/<table>.jsonl`,
+`evidence/<sha256>`), an evidence file's name must be exactly a SHA-256, so the only place it can be
+written is a file named by that hash inside the staging folder, and it is written under a temporary
+name and renamed only once its content matches. Every member is read as a stream with a ceiling
+(the manifest, each row, each evidence file), so a small archive that expands to gigabytes is
+refused after at most the ceiling, never held in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ import hashlib
 import io
 import json
 import os
+import re
+import shutil
 import uuid
 import zipfile
 import zlib
@@ -39,12 +50,18 @@ from parflow.services.backup.format import (
     rewrite_key,
     table,
 )
-from parflow.services.common import audit
+from parflow.services.common import audit, zipcheck
 from parflow.services.common.runtime import Runtime
-from parflow.services.evidence.store import blob_path
+from parflow.services.evidence.store import blob_path, store_lock
 from parflow.store import models as m
 
 BATCH = 500
+BATCH_BYTES = 8 * 1024 * 1024  # a batch of rows is inserted once it holds this much text
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # 100,000 evidence files list in about 7 MB
+MAX_ROW_BYTES = 16 * 1024 * 1024  # one row as JSON (the largest are audit entries)
+MAX_EVIDENCE_FILES = 200_000
+CHUNK = 1024 * 1024
+SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 class BackupError(Exception):
@@ -62,12 +79,14 @@ class ImportReport:
 
 
 def import_campaign(rt: Runtime, path: Path) -> ImportReport:
+    members = _members(path)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError):
         raise BackupError(f"{path} is not a parflow backup, or it is damaged or incomplete") from None
     with archive:
         manifest = _manifest(archive, path)
+        _check_evidence_listing(manifest, members, rt.settings.evidence_max_bytes)
         code = str(manifest["campaign"])
         with rt.db.read() as session:
             if session.exec(select(m.Campaign.id).where(m.Campaign.code == code)).first() is not None:
@@ -81,9 +100,78 @@ def import_campaign(rt: Runtime, path: Path) -> ImportReport:
     return report
 
 
+def _members(path: Path) -> dict[str, zipcheck.Entry]:
+    """The archive's members by name, from its central directory, before `zipfile` reads it:
+    at most one per table, the manifest and one per evidence file, each a name the format has."""
+    limit = 1 + len(PARTS) + MAX_EVIDENCE_FILES
+    try:
+        found = zipcheck.entries(path, limit)
+    except zipcheck.NotAZip:
+        raise BackupError(f"{path} is not a parflow backup, or it is damaged or incomplete") from None
+    except zipcheck.TooManyEntries:
+        raise BackupError(
+            f"{path} holds more files than a campaign backup can hold ({MAX_EVIDENCE_FILES:,} evidence "
+            "files); nothing was imported"
+        ) from None
+    allowed_tables = {f"tables/{name}.jsonl" for name in PART_NAMES}
+    members: dict[str, zipcheck.Entry] = {}
+    for entry in found:
+        name = entry.name
+        evidence = name.startswith("evidence/") and SHA256_NAME.fullmatch(name.removeprefix("evidence/"))
+        if name in members or not (name == MANIFEST or name in allowed_tables or evidence):
+            raise BackupError(
+                f"{path} holds a file that is not part of a parflow backup ({name[:100]!r}); "
+                "nothing was imported"
+            )
+        members[name] = entry
+    return members
+
+
+def _check_evidence_listing(
+    manifest: dict[str, Any], members: dict[str, zipcheck.Entry], max_bytes: int
+) -> None:
+    """Every evidence name the manifest lists is a content hash whose member is in the archive,
+    and no member expands beyond what the store could ever have accepted."""
+    evidence = manifest.get("evidence", {})
+    listed = evidence.get("files", []) if isinstance(evidence, dict) else None
+    if not isinstance(listed, list):
+        raise BackupError("the backup is damaged: its manifest does not list the evidence files")
+    for sha in listed:
+        if not isinstance(sha, str) or not SHA256_NAME.fullmatch(sha):
+            raise BackupError(
+                f"the backup is damaged: {str(sha)[:100]!r} is not the name of an evidence file "
+                "(a SHA-256 in hexadecimal); nothing was imported"
+            )
+        entry = members.get(f"evidence/{sha}")
+        if entry is None:
+            raise BackupError(f"the backup is damaged: the evidence file {sha} is missing")
+        # stored (as export writes them) evidence costs on disk what it costs in the archive; a
+        # compressed member may expand only to what an upload may be
+        if entry.size > entry.compressed + CHUNK and entry.size > max_bytes:
+            raise BackupError(
+                f"the backup is damaged: the evidence file {sha} expands to {entry.size:,} bytes, "
+                f"more than an evidence file may be ({max_bytes:,}); nothing was imported"
+            )
+    if len(set(listed)) != len(listed):
+        raise BackupError("the backup is damaged: its manifest lists an evidence file twice")
+
+
+def _read_capped(member: io.BufferedIOBase, limit: int) -> bytes | None:
+    """The member's content, or None when it is longer than `limit` (read no further than that)."""
+    data = member.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def _manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        with archive.open(MANIFEST) as member:
+            text = _read_capped(member, MAX_MANIFEST_BYTES)  # type: ignore[arg-type]
+        if text is None:
+            raise BackupError(
+                f"{path} is damaged: its manifest is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MB "
+                "once unpacked; nothing was imported"
+            )
+        manifest = json.loads(text)
     except KeyError:
         raise BackupError(f"{path} is not a parflow backup (it has no {MANIFEST})") from None
     except (zipfile.BadZipFile, zlib.error, ValueError, EOFError):
@@ -144,15 +232,25 @@ def _batches(archive: zipfile.ZipFile, name: str, expected: dict[str, Any]) -> I
     digest = hashlib.sha256()
     count = 0
     batch: list[dict[str, Any]] = []
+    batch_bytes = 0
     try:
         with archive.open(f"tables/{name}.jsonl") as member:
-            for line in io.BufferedReader(member):  # type: ignore[arg-type]
+            reader = io.BufferedReader(member)  # type: ignore[arg-type]
+            # readline with a limit: a "row" of 300 MB is refused after MAX_ROW_BYTES, not buffered
+            while line := reader.readline(MAX_ROW_BYTES + 1):
+                if len(line) > MAX_ROW_BYTES:
+                    raise BackupError(
+                        f"the backup is damaged: a row of the table {name} is larger than "
+                        f"{MAX_ROW_BYTES // (1024 * 1024)} MB; nothing was imported"
+                    )
                 digest.update(line)
                 batch.append(json.loads(line))
                 count += 1
-                if len(batch) == BATCH:
+                batch_bytes += len(line)
+                if len(batch) == BATCH or batch_bytes >= BATCH_BYTES:
                     yield batch
                     batch = []
+                    batch_bytes = 0
     except KeyError:
         raise BackupError(f"the backup is damaged: the table {name} is missing") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
@@ -219,23 +317,31 @@ def _insert(conn: sa.Connection, t: sa.Table, rows: list[dict[str, Any]], maps: 
 
 
 def _stage_files(archive: zipfile.ZipFile, manifest: dict[str, Any], staging: Path) -> None:
-    listed = manifest.get("evidence", {}).get("files", [])
+    listed = manifest.get("evidence", {}).get("files", [])  # its shape was checked on opening
     if listed:
         staging.mkdir(parents=True, exist_ok=True)
     for sha in listed:
+        # checked in _check_evidence_listing; checked again here because this is where a name
+        # becomes a path, and a path outside the staging folder must be impossible by construction
+        if not SHA256_NAME.fullmatch(sha):
+            raise BackupError(f"the backup is damaged: {sha[:100]!r} is not the name of an evidence file")
         digest = hashlib.sha256()
-        target = staging / sha
+        partial = staging / f"{uuid.uuid4().hex}.part"
         try:
-            with archive.open(f"evidence/{sha}") as member, target.open("wb") as out:
-                while chunk := member.read(1024 * 1024):
+            with archive.open(f"evidence/{sha}") as member, partial.open("xb") as out:
+                while chunk := member.read(CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
         except KeyError:
             raise BackupError(f"the backup is damaged: the evidence file {sha} is missing") from None
         except (zipfile.BadZipFile, zlib.error, EOFError):
             raise BackupError(f"the backup is damaged: the evidence file {sha} cannot be read") from None
+        finally:
+            if digest.hexdigest() != sha:
+                partial.unlink(missing_ok=True)
         if digest.hexdigest() != sha:
             raise BackupError(f"the backup is damaged: the evidence file {sha} does not match its content")
+        os.replace(partial, staging / sha)  # only a verified file gets its content address
 
 
 def _place_files(staging: Path, evidence_dir: Path) -> int:
@@ -243,16 +349,17 @@ def _place_files(staging: Path, evidence_dir: Path) -> int:
         return 0
     placed = 0
     for staged in staging.iterdir():
+        if not SHA256_NAME.fullmatch(staged.name):
+            continue  # a leftover partial file: removed with the staging folder
         target = blob_path(evidence_dir, staged.name)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, target)
+        with store_lock(evidence_dir, exclusive=False):
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
         placed += 1
     return placed
 
 
 def _remove(staging: Path) -> None:
-    if staging.is_dir():
-        for leftover in staging.iterdir():
-            leftover.unlink(missing_ok=True)
-        staging.rmdir()
+    # whatever the import wrote lives in this one folder: removing it removes all of it
+    shutil.rmtree(staging, ignore_errors=True)

@@ -7,27 +7,30 @@ its evidence.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from parflow.domain.errors import Conflict, Invalid, NotFound, WrongPhase
+from parflow.domain.errors import Conflict, Invalid, NotFound, RateLimited, TooLarge, WrongPhase
 from parflow.services.common import audit
 from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
-from parflow.services.evidence.store import Received, blob_path, store
-from parflow.services.evidence.types import Kind
+from parflow.services.evidence.store import Received, blob_path, human_size, store
+from parflow.services.evidence.types import Kind, kind_of, named_for
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.services.lifecycle.submissions import Located, check_version, locate
 from parflow.services.scoring.common import agency_role
 from parflow.services.scoring.score_sheet import criteria_of, leaf_problem
-from parflow.store.models import Dispute, Evidence, Person
+from parflow.store.models import AuditEntry, Dispute, Evidence, Person
 
 MAX_URL = 2000
 MAX_TITLE = 500
+WINDOW = timedelta(hours=1)
 
 
 def dispute_states(found: Located) -> set[str]:
@@ -108,6 +111,35 @@ def clean_text(text: str | None, limit: int) -> str | None:
     return cleaned[:limit] or None
 
 
+def check_quota(session: Session, rt: Runtime, found: Located, size: int) -> None:
+    """The agency's limits, checked under the submission's lock (so two uploads at once cannot both
+    pass): evidence added in the last hour, counted from the audit trail (taking evidence back and
+    adding it again still counts), and the total size of the submission's files."""
+    now = rt.clock.now()
+    sid = found.submission.id
+    recent = session.exec(
+        select(AuditEntry.at)
+        .where(AuditEntry.submission_id == sid, AuditEntry.action == "evidence", AuditEntry.at > now - WINDOW)
+        .order_by(col(AuditEntry.at))
+        .limit(rt.settings.evidence_uploads_per_hour)
+    ).all()
+    if len(recent) >= rt.settings.evidence_uploads_per_hour:
+        wait = max(1, math.ceil((recent[0] + WINDOW - now).total_seconds()))
+        raise RateLimited(
+            "evidence.rate_limited",
+            retry_after=wait,
+            limit=rt.settings.evidence_uploads_per_hour,
+            minutes=math.ceil(wait / 60),
+        )
+    if size:
+        held = session.exec(
+            select(func.coalesce(func.sum(Evidence.size), 0)).where(Evidence.submission_id == sid)
+        ).one()
+        limit = rt.settings.evidence_max_bytes_per_submission
+        if held + size > limit:
+            raise TooLarge("evidence.submission_full", limit=human_size(limit), held=human_size(held))
+
+
 def add_evidence(
     session: Session,
     rt: Runtime,
@@ -128,6 +160,7 @@ def add_evidence(
     link = check_url(url) if url is not None else None
     found, role = check_evidence_allowed(session, rt, principal, submission_id, criterion, lock=True)
     check_version(found.submission, expected_version)
+    check_quota(session, rt, found, file.received.size if file is not None else 0)
     row = Evidence(
         submission_id=found.submission.id or 0,
         criterion_code=criterion,
@@ -140,7 +173,7 @@ def add_evidence(
         row.sha256 = stored.sha256
         row.size = stored.size
         row.media_type = file.kind.media_type
-        row.filename = clean_filename(file.filename) or f"{stored.sha256[:12]}.{file.kind.extension}"
+        row.filename = named_for(clean_filename(file.filename) or stored.sha256[:12], file.kind)
     else:
         row.url = link
     session.add(row)
@@ -191,6 +224,20 @@ def evidence_of(
     return row
 
 
+def download_name(row: Evidence) -> str:
+    """The name a download is offered under: the stored name with the extension of the detected
+    type (rows stored before names were corrected on upload are corrected here)."""
+    name = row.filename or f"evidence-{row.id}"
+    kind = kind_of(row.media_type)
+    return named_for(name, kind) if kind is not None else name
+
+
+def download_media_type(row: Evidence) -> str:
+    """Only a type parflow detected itself; anything else is served as opaque bytes."""
+    kind = kind_of(row.media_type)
+    return kind.media_type if kind is not None else "application/octet-stream"
+
+
 def evidence_file(rt: Runtime, row: Evidence) -> Path:
     if row.sha256 is None:
         raise NotFound("evidence.is_link", id=row.id)
@@ -209,8 +256,9 @@ def remove_evidence(
     *,
     expected_version: int | None = None,
 ) -> Located:
-    """Take back evidence added by mistake, during self-assessment only. The stored file stays: its
-    hash is in the audit trail, and other rows may share the same content."""
+    """Take back evidence added by mistake, during self-assessment only. The stored file stays for
+    now (other rows may share the same content, and this transaction may still roll back); the
+    sweep (services/evidence/sweep.py) deletes it once no row refers to it."""
     now = rt.clock.now()
     found = locate(session, rt, submission_id, principal, lock=True)
     # an unknown id reads 404 for everyone who sees the submission, before any role check (no probing)

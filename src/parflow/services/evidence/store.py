@@ -8,9 +8,12 @@ never used on disk.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -87,11 +90,30 @@ class BlobWriter:
         self.path.unlink(missing_ok=True)
 
 
+@contextmanager
+def store_lock(evidence_dir: Path, *, exclusive: bool) -> Iterator[None]:
+    """Shared while a file is put in the store, exclusive while the sweep deletes (services/evidence
+    /sweep.py): a file being re-used by an upload is never deleted under it. flock on the store's
+    folder itself, so web workers and the scheduler (separate processes on one machine) agree and
+    no lock file sits among the evidence."""
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(evidence_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def store(evidence_dir: Path, received: Received) -> Stored:
     target = blob_path(evidence_dir, received.sha256)
-    if target.exists():
-        received.path.unlink(missing_ok=True)
-        return Stored(received.sha256, received.size, target, created=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(received.path, target)  # atomic: a reader never sees half a file
-    return Stored(received.sha256, received.size, target, created=True)
+    with store_lock(evidence_dir, exclusive=False):
+        if target.exists():
+            # the file may be unreferenced and waiting for the sweep: a fresh time keeps it
+            os.utime(target)
+            received.path.unlink(missing_ok=True)
+            return Stored(received.sha256, received.size, target, created=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(received.path, target)  # atomic: a reader never sees half a file
+        os.utime(target)  # the upload's temporary file may be older than the sweep's grace
+        return Stored(received.sha256, received.size, target, created=True)

@@ -12,6 +12,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from parflow.domain.errors import Invalid
+from parflow.services.common import zipcheck
+
+# A Word or Excel file holds tens to a few thousand parts; 225,000 is a zip bomb that costs
+# seconds and 120 MB to open with zipfile, so the count is read from the central directory first.
+MAX_ZIP_ENTRIES = 10_000
+# What the parts claim to unpack to: far beyond any real document at this upload size.
+MAX_ZIP_UNPACKED = 1024 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -36,6 +45,11 @@ ODT = Kind("application/vnd.oasis.opendocument.text", "odt", "OpenDocument text"
 ODS = Kind("application/vnd.oasis.opendocument.spreadsheet", "ods", "OpenDocument spreadsheet")
 ODP = Kind("application/vnd.oasis.opendocument.presentation", "odp", "OpenDocument presentation")
 
+KINDS = (PDF, PNG, JPEG, TIFF, GIF, WEBP, DOC, XLS, PPT, DOCX, XLSX, PPTX, ODT, ODS, ODP)
+_BY_MEDIA_TYPE = {k.media_type: k for k in KINDS}
+# other spellings of an extension that name the same kind
+_SAME_EXTENSION = {"jpeg": "jpg", "jpe": "jpg", "tiff": "tif"}
+
 ACCEPTED_LABELS = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG, TIFF, GIF, WebP"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -51,7 +65,8 @@ _ODF = {ODT.media_type: ODT, ODS.media_type: ODS, ODP.media_type: ODP}
 
 
 def sniff(path: Path, head: bytes) -> Kind | None:
-    """The kind of the file at `path` (whose first bytes are `head`), or None when not accepted."""
+    """The kind of the file at `path` (whose first bytes are `head`), or None when not accepted.
+    Invalid (with its own sentence) for a zip-based file too large or too complex to open."""
     if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -87,6 +102,18 @@ def _ole_kind(path: Path) -> Kind | None:
 
 def _zip_kind(path: Path) -> Kind | None:
     try:
+        listed = zipcheck.entries(path, MAX_ZIP_ENTRIES)
+    except zipcheck.NotAZip:
+        return None
+    except zipcheck.TooManyEntries:
+        raise Invalid("evidence.zip_too_many_parts", limit=f"{MAX_ZIP_ENTRIES:,}") from None
+    except OSError:
+        return None
+    if sum(e.size for e in listed) > MAX_ZIP_UNPACKED:
+        raise Invalid(
+            "evidence.zip_too_large_unpacked", limit=f"{MAX_ZIP_UNPACKED // (1024 * 1024 * 1024)} GB"
+        )
+    try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if any(name.rsplit("/", 1)[-1] in _MACRO_PARTS for name in names):
@@ -101,3 +128,23 @@ def _zip_kind(path: Path) -> Kind | None:
     except (zipfile.BadZipFile, OSError, KeyError):
         return None
     return None
+
+
+def kind_of(media_type: str | None) -> Kind | None:
+    """The kind recorded for a stored file (its media type was set by `sniff`)."""
+    return _BY_MEDIA_TYPE.get(media_type or "")
+
+
+def named_for(filename: str, kind: Kind) -> str:
+    """`filename` with the extension of what the file is. The uploader's extension is what a
+    browser or Windows goes by when the file is saved and opened: a PDF named `bao-cao.html` would
+    be opened as a web page and run its script, so the name follows the content, never the other way."""
+    stem, dot, extension = filename.rpartition(".")
+    ext = extension.lower()
+    if not (dot and stem):
+        return f"{filename}.{kind.extension}"
+    if _SAME_EXTENSION.get(ext, ext) == kind.extension:
+        return filename
+    # a wrong extension is replaced; "Quyết định số 12.2021" has none and keeps its number
+    looks_like_extension = len(ext) <= 5 and ext.isascii() and ext.isalnum() and not ext.isdigit()
+    return f"{stem if looks_like_extension else filename}.{kind.extension}"

@@ -24,6 +24,7 @@ from parflow.web.api.schemas import ErrorOut
 from parflow.web.api.scoring_schemas import EvidenceAddedOut, EvidenceLinkIn, EvidenceOut
 from parflow.web.api.scoring_views import evidence_out
 from parflow.web.deps import CurrentPrincipal, RuntimeDep, run_write
+from parflow.web.downloads import attachment
 from parflow.web.fields import version_field
 from parflow.web.uploads import read_small_body, receive_multipart
 
@@ -159,12 +160,7 @@ def download_evidence(
     with rt.db.read() as session:
         row = service.evidence_of(session, rt, principal, submission_id, evidence_id)
     path = service.evidence_file(rt, row)
-    return FileResponse(
-        path,
-        media_type=row.media_type or "application/octet-stream",
-        filename=row.filename or f"evidence-{row.id}",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
+    return attachment(path, service.download_media_type(row), service.download_name(row))
 
 
 @router.delete("/{submission_id}/evidence/{evidence_id}", status_code=204, responses=ERRORS)

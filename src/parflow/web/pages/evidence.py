@@ -23,6 +23,7 @@ from parflow.services.evidence.types import ACCEPTED_LABELS, sniff
 from parflow.services.lifecycle.submissions import locate
 from parflow.services.scoring.score_sheet import load_sheet
 from parflow.web.deps import RuntimeDep, run_write
+from parflow.web.downloads import attachment
 from parflow.web.pages.deps import CsrfChecked, SignedIn, check_csrf_value
 from parflow.web.pages.forms import FormState, refused
 from parflow.web.templating import flash, page_language, render
@@ -101,12 +102,18 @@ async def add_evidence(
         file_in = None
         if has_file:
             assert upload.file is not None
-            kind = await run_in_threadpool(sniff, upload.file.path, upload.file.head)
-            if kind is None:
-                exc = Invalid(
-                    "evidence.rejected",
-                    unmet=[Unmet("evidence.unsupported_type", {"accepted": ACCEPTED_LABELS}, "file")],
+            try:
+                kind = await run_in_threadpool(sniff, upload.file.path, upload.file.head)
+                problem = (
+                    None
+                    if kind is not None
+                    else Unmet("evidence.unsupported_type", {"accepted": ACCEPTED_LABELS}, "file")
                 )
+            except Invalid as zip_refusal:  # a zip bomb, said next to the file field
+                kind, problem = None, Unmet(zip_refusal.key, zip_refusal.params, "file")
+            if kind is None:
+                assert problem is not None
+                exc = Invalid("evidence.rejected", unmet=[problem])
                 form = refused(exc, lang, values, FIELDS)
                 return await run_in_threadpool(_render, request, rt, user, submission_id, form, 422)
             file_in = service.FileIn(upload.file, kind, upload.filename)
@@ -172,9 +179,4 @@ def download_evidence(
     with rt.db.read() as session:
         row = service.evidence_of(session, rt, user, submission_id, evidence_id)
     path = service.evidence_file(rt, row)
-    return FileResponse(
-        path,
-        media_type=row.media_type or "application/octet-stream",
-        filename=row.filename or f"evidence-{row.id}",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
+    return attachment(path, service.download_media_type(row), service.download_name(row))
