@@ -75,8 +75,14 @@ class TooLarge(ParflowError):
 
 
 class RateLimited(ParflowError):
+    """Too many attempts; `retry_after` (whole seconds) goes out as the `Retry-After` header."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(self, key: str, /, retry_after: int, **params: Any) -> None:
+        super().__init__(key, **params)
+        self.retry_after = max(1, retry_after)
 
 
 class WrongPhase(Conflict):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from parflow.domain.errors import Invalid, ParflowError, Unmet
+from parflow.domain.errors import Invalid, ParflowError, RateLimited, Unmet
 from parflow.i18n import language_from_header, t
 from parflow.store.db import is_lock_error
 from parflow.web.api.schemas import ErrorOut
@@ -104,11 +104,16 @@ def install(app: FastAPI) -> None:
     async def parflow_error(request: Request, exc: ParflowError) -> Response:
         lang = request_language(request)
         body = error_body(exc, lang)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if isinstance(exc, RateLimited):
+            # clients and scripts can wait exactly as long as the sentence says
+            headers["Retry-After"] = str(exc.retry_after)
         if wants_html(request):
             problems = [e["message"] for e in body.get("errors", [])]
-            return html_error(request, exc.status, t(exc.key, lang, **exc.params), problems)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+            page = html_error(request, exc.status, t(exc.key, lang, **exc.params), problems)
+            page.headers.update({k: v for k, v in headers.items() if k == "Retry-After"})
+            return page
+        return JSONResponse(body, status_code=exc.status, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

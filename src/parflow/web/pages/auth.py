@@ -48,7 +48,9 @@ def login(
         person = sign_in_service.sign_in(rt, email, password, address)
     except RateLimited as exc:
         context = {"next": safe_next(next), "email": email, "error": exc.key, "error_params": exc.params}
-        return render(request, "pages/login.html", context, status_code=429)
+        page = render(request, "pages/login.html", context, status_code=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if person is None or person.id is None:
         context = {
             "next": safe_next(next),
