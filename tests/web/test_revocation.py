@@ -8,6 +8,7 @@ the cookie and the token and compared on every request; sign-out and a password 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from parflow.services.accounts import users
 from parflow.services.common.runtime import Runtime
@@ -72,3 +73,26 @@ def test_other_people_are_not_signed_out(client: TestClient, mini: str) -> None:
     sign_in(client, EDITOR)
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/").text)})
     assert client.get("/api/v1/auth/me", headers=others).status_code == 200
+
+
+def test_a_token_from_before_epochs_ends_at_the_next_sign_out(
+    client: TestClient, rt: Runtime, mini: str
+) -> None:
+    """Tokens issued before the upgrade carry no epoch: read as the first one (0), they keep
+    working until the person next signs out or changes password, and not after."""
+    import jwt
+
+    from parflow.store.models import Person
+    from tests.conftest import TEST_SECRET
+
+    with rt.db.read() as session:
+        person_id = session.exec(select(Person.id).where(Person.email == EDITOR)).one()
+    now = int(rt.clock.now().timestamp())
+    old = jwt.encode(
+        {"sub": str(person_id), "aud": "parflow-api", "iat": now, "exp": now + 3600}, TEST_SECRET, "HS256"
+    )
+    headers = {"Authorization": f"Bearer {old}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    sign_in(client, EDITOR)
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").text)})
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401

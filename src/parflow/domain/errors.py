@@ -75,14 +75,14 @@ class TooLarge(ParflowError):
 
 
 class RateLimited(ParflowError):
-    """Too many attempts; `retry_after` (whole seconds) goes out as the `Retry-After` header."""
+    """Too many attempts; `retry_after` (whole seconds), when known, goes out as `Retry-After`."""
 
     status = 429
     code = "rate_limited"
 
-    def __init__(self, key: str, /, retry_after: int, **params: Any) -> None:
+    def __init__(self, key: str, /, retry_after: int | None = None, **params: Any) -> None:
         super().__init__(key, **params)
-        self.retry_after = max(1, retry_after)
+        self.retry_after = None if retry_after is None else max(1, retry_after)
 
 
 class WrongPhase(Conflict):

@@ -105,7 +105,7 @@ def install(app: FastAPI) -> None:
         lang = request_language(request)
         body = error_body(exc, lang)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
             # clients and scripts can wait exactly as long as the sentence says
             headers["Retry-After"] = str(exc.retry_after)
         if wants_html(request):

@@ -33,20 +33,21 @@ def issue(secret: str, person_id: int, now: datetime, ttl: timedelta, *, session
 
 
 def read(secret: str, token: str, now: datetime) -> TokenClaims | None:
-    """Who a valid token speaks for, or None (bad signature, expired, malformed, no epoch)."""
+    """Who a valid token speaks for, or None (bad signature, expired, malformed)."""
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
-            # "ep" required: tokens from before epochs existed cannot be revoked, so they are refused
-            options={"verify_exp": False, "require": ["sub", "exp", "aud", "ep"]},
+            options={"verify_exp": False, "require": ["sub", "exp", "aud"]},
         )
         # expiry is checked against the injected clock, not the machine's
         if int(claims["exp"]) < now.timestamp():
             return None
-        epoch = claims["ep"]
+        # a token from before epochs existed counts as epoch 0, every person's first: it still ends
+        # at the person's next sign-out or password change
+        epoch = claims.get("ep", 0)
         if not isinstance(epoch, int) or isinstance(epoch, bool):
             return None
         return TokenClaims(person_id=int(claims["sub"]), session_epoch=epoch)

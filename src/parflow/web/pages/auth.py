@@ -50,7 +50,8 @@ def login(
     except RateLimited as exc:
         context = {"next": safe_next(next), "email": email, "error": exc.key, "error_params": exc.params}
         page = render(request, "pages/login.html", context, status_code=429)
-        page.headers["Retry-After"] = str(exc.retry_after)
+        if exc.retry_after is not None:
+            page.headers["Retry-After"] = str(exc.retry_after)
         return page
     if person is None or person.id is None:
         context = {

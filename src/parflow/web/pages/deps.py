@@ -30,11 +30,9 @@ class CsrfRejected(ParflowError):
 
 def page_user(request: Request, rt: RuntimeDep) -> Principal | None:
     person_id = request.state.session.get("pid")
-    epoch = request.state.session.get("ep")
-    if not isinstance(person_id, int):
-        return None
-    if not isinstance(epoch, int):  # a cookie from before session epochs: it cannot be revoked
-        sign_out(request)
+    # a cookie from before epochs existed counts as epoch 0, like the tokens (web/tokens.py)
+    epoch = request.state.session.get("ep", 0)
+    if not isinstance(person_id, int) or not isinstance(epoch, int):
         return None
     with rt.db.read() as session:
         # None too when the person signed out or changed password after this cookie was issued

@@ -17,8 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # existing people start at 0; tokens and cookies issued before this release carry no epoch
-    # and are refused, so everyone signs in once more after the upgrade
+    # existing people start at 0, the epoch that tokens and cookies issued before this release
+    # (which carry none) are read as: they keep working until the person's next sign-out or
+    # password change, like newer ones
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False))
 
