@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     notifications_dir: Path = PROJECT_ROOT / "notifications"
 
     token_ttl_minutes: int = 8 * 60
+    # Sign-in limits (docs/security.md). Failures are counted over a sliding window: tightly for
+    # one account from one client address (that pair waits until its oldest failure leaves the
+    # window), per address across accounts, and loosely for the account from all addresses, where
+    # attempts are only slowed down (a delay that doubles, capped) so nobody can lock the owner out.
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    sign_in_max_failures_per_account_address: int = Field(default=5, ge=1)
+    sign_in_max_failures_per_address: int = Field(default=30, ge=1)
+    sign_in_account_slowdown_after: int = Field(default=10, ge=1)
+    sign_in_account_max_delay_seconds: int = Field(default=60, ge=1)
     tick_interval_seconds: int = 60
     evidence_max_bytes: int = 20 * 1024 * 1024
     # per agency (its submission): evidence added per rolling hour (files and links; 429 beyond)

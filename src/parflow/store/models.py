@@ -133,6 +133,9 @@ class Person(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=300)
     active: bool = True
     created_at: datetime = _instant(nullable=False)
+    # Carried in API tokens and session cookies and compared on every request; sign-out and a
+    # password change move it on, which ends every token and session issued before.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RoleAssignment(SQLModel, table=True):

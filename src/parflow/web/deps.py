@@ -30,17 +30,15 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 def optional_principal(
     request: Request, rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> Principal | None:
-    person_id: int | None = None
-    if token:
-        person_id = tokens.person_id_of(request.app.state.secret_key, token, rt.clock.now())
-        if person_id is None:
-            raise NotAuthenticated("auth.bad_token")
-    else:
-        person_id = getattr(request.state, "session_person_id", None)  # set by the web pages' cookie session
-    if person_id is None:
+    # bearer tokens only: the pages' cookie session never reaches the API (see web/session.py)
+    if not token:
         return None
+    claims = tokens.read(request.app.state.secret_key, token, rt.clock.now())
+    if claims is None:
+        raise NotAuthenticated("auth.bad_token")
     with rt.db.read() as session:
-        principal = load_principal(session, person_id)
+        # a token from before the person's last sign-out or password change is refused here
+        principal = load_principal(session, claims.person_id, session_epoch=claims.session_epoch)
     if principal is None:
         raise NotAuthenticated("auth.bad_token")
     request.state.language = principal.language

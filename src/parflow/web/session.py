@@ -1,6 +1,7 @@
 """Signed cookie sessions for the HTML pages, with CSRF tokens.
 
-The cookie holds only a signed dictionary (person id, language, CSRF token, when it was issued);
+The cookie holds only a signed dictionary (person id, session epoch, language, CSRF token, when it
+was issued);
 it is HttpOnly, SameSite=Lax, and Secure when the site is served over HTTPS. Expiry is checked
 against the injected clock, like everything else. API clients use bearer tokens instead and never
 this cookie, so a cross-site request cannot ride on it into the API.
@@ -63,10 +64,12 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))
 
 
-def sign_in(request: Request, person_id: int, language: str, now: datetime) -> None:
+def sign_in(request: Request, person_id: int, language: str, now: datetime, session_epoch: int) -> None:
     # a fresh dictionary and CSRF token on sign-in: nothing from before survives (session fixation)
     request.state.session = {
         "pid": person_id,
+        # compared with the person's on every request: sign-out and a password change move it on
+        "ep": session_epoch,
         "lang": language,
         "csrf": secrets.token_urlsafe(32),
         "issued": int(now.timestamp()),

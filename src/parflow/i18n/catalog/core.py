@@ -27,6 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
         "Too many failed sign-ins. Please try again in {minutes} minutes.",
     ),
+    "auth.slowed_down": (
+        "Tài khoản này vừa bị đăng nhập sai nhiều lần. Vui lòng đợi {seconds} giây rồi thử lại.",
+        "There have been many failed sign-ins to this account. Please wait {seconds} seconds and try again.",
+    ),
     "input.invalid": ("Dữ liệu gửi lên không hợp lệ.", "The data sent is not valid."),
     "input.field": ("{field}: {reason}", "{field}: {reason}"),
     "input.unreadable": (

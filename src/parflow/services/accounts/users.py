@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
 from parflow.domain.errors import Invalid, NotFound
 from parflow.store.models import Person
@@ -28,7 +28,21 @@ def set_password(session: Session, email: str, password: str) -> Person:
     person.password_hash = _hasher.hash(password)
     session.add(person)
     session.flush()
+    # a new password means whoever knew the old one must not keep a session or token made with it
+    end_sessions(session, person.id or 0)
+    session.refresh(person)
     return person
+
+
+def end_sessions(session: Session, person_id: int) -> None:
+    """End every session cookie and API token issued to the person so far.
+
+    One UPDATE that adds 1 in the database, so two sign-outs at once both count (a read-modify-write
+    of the attribute could lose one)."""
+    bump = (
+        update(Person).where(col(Person.id) == person_id).values(session_epoch=col(Person.session_epoch) + 1)
+    )
+    session.exec(bump)
 
 
 def authenticate(session: Session, email: str, password: str) -> Person | None:

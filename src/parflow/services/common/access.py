@@ -95,9 +95,13 @@ def council_visible_states(definition: WorkflowDefinition) -> frozenset[str]:
     return frozenset(seen)
 
 
-def load_principal(session: Session, person_id: int) -> Principal | None:
+def load_principal(session: Session, person_id: int, *, session_epoch: int | None = None) -> Principal | None:
+    """The person's principal; None if they are unknown or inactive, or if `session_epoch` (from a
+    token or session cookie) is not theirs any more (signed out or password changed since)."""
     person = session.get(Person, person_id)
     if person is None or not person.active:
+        return None
+    if session_epoch is not None and session_epoch != person.session_epoch:
         return None
     rows = session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person_id)).all()
     return Principal(

@@ -30,7 +30,9 @@ def token(
     if person is None or person.id is None:
         raise NotAuthenticated("auth.bad_credentials")
     ttl = timedelta(minutes=rt.settings.token_ttl_minutes)
-    access = tokens.issue(request.app.state.secret_key, person.id, rt.clock.now(), ttl)
+    access = tokens.issue(
+        request.app.state.secret_key, person.id, rt.clock.now(), ttl, session_epoch=person.session_epoch
+    )
     return TokenOut(access_token=access, expires_in=int(ttl.total_seconds()))
 
 

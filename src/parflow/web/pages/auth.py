@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from parflow.domain.errors import RateLimited
 from parflow.i18n import normalise_language
 from parflow.services.accounts import sign_in as sign_in_service
+from parflow.services.accounts import users
 from parflow.store.models import Person
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.pages.deps import CsrfChecked, PageUser
@@ -48,7 +49,10 @@ def login(
         person = sign_in_service.sign_in(rt, email, password, address)
     except RateLimited as exc:
         context = {"next": safe_next(next), "email": email, "error": exc.key, "error_params": exc.params}
-        return render(request, "pages/login.html", context, status_code=429)
+        page = render(request, "pages/login.html", context, status_code=429)
+        if exc.retry_after is not None:
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if person is None or person.id is None:
         context = {
             "next": safe_next(next),
@@ -57,13 +61,17 @@ def login(
             "error_params": {},
         }
         return render(request, "pages/login.html", context, status_code=401)
-    sign_in(request, person.id, person.language, rt.clock.now())
+    sign_in(request, person.id, person.language, rt.clock.now(), person.session_epoch)
     request.state.language = person.language
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> Response:
+def logout(request: Request, rt: RuntimeDep, user: PageUser) -> Response:
+    if user is not None:
+        # clearing this browser's cookie is not enough: a copy of it (or an API token) would
+        # still work until it expires. Moving the epoch on ends them all ("sign out everywhere").
+        run_write(rt, lambda session: users.end_sessions(session, user.person_id))
     sign_out(request)
     return RedirectResponse("/login", status_code=303)
 

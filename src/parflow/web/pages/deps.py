@@ -13,7 +13,7 @@ from parflow.services.common.access import Principal, load_principal
 from parflow.store.models import Campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.nav import CampaignRef
-from parflow.web.session import csrf_ok
+from parflow.web.session import csrf_ok, sign_out
 
 
 class SignInRequired(Exception):
@@ -30,10 +30,13 @@ class CsrfRejected(ParflowError):
 
 def page_user(request: Request, rt: RuntimeDep) -> Principal | None:
     person_id = request.state.session.get("pid")
-    if not isinstance(person_id, int):
+    # a cookie from before epochs existed counts as epoch 0, like the tokens (web/tokens.py)
+    epoch = request.state.session.get("ep", 0)
+    if not isinstance(person_id, int) or not isinstance(epoch, int):
         return None
     with rt.db.read() as session:
-        principal = load_principal(session, person_id)
+        # None too when the person signed out or changed password after this cookie was issued
+        principal = load_principal(session, person_id, session_epoch=epoch)
         if principal is not None and principal.campaign_ids():
             # newest first: the navigation bar shows the latest campaign unless the page names one
             rows = session.exec(
@@ -44,6 +47,9 @@ def page_user(request: Request, rt: RuntimeDep) -> Principal | None:
             request.state.user_campaigns = [
                 CampaignRef(c.id or 0, c.code, c.title, c.published_at is not None) for c in rows
             ]
+    if principal is None:
+        sign_out(request)  # drop the dead cookie, so the browser stops sending it
+        return None
     if principal is not None:
         request.state.page_user = principal
         request.state.person_id = principal.person_id  # for the request log
