@@ -42,6 +42,10 @@ def test_the_documented_tick_queues_what_was_due_then(env: dict[str, str]) -> No
     assert run(["db", "upgrade"], env).returncode == 0
     loaded = run(["campaign", "load", "examples/haiphong-2021"], env)
     assert loaded.returncode == 0, loaded.stderr
+    # a first load lists twenty of its changes and says how many more there are
+    lines = loaded.stdout.splitlines()
+    assert lines[0] == "campaign haiphong-2021: created" and len(lines) == 22
+    assert lines[-1] == "  and 15 more"  # 35 agencies added
     data_dir = Path(env["PARFLOW_DATA_DIR"])
     before = queued(data_dir)
 
