@@ -75,9 +75,10 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
             continue
         owed = _owed(session, zone, today, campaign_id)
         by_campaign: dict[int, list[int]] = defaultdict(list)
-        for campaign_id, person_id in owed:
-            if exceptions.get(campaign_id, national.is_working_day(today)):
-                by_campaign[campaign_id].append(person_id)
+        # not `campaign_id`: that is the caller's filter, and the next zone still needs it
+        for owed_campaign, person_id in owed:
+            if exceptions.get(owed_campaign, national.is_working_day(today)):
+                by_campaign[owed_campaign].append(person_id)
         if not by_campaign:
             continue
         people = {
