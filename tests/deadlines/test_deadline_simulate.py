@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlmodel import func, select
 from typer.testing import CliRunner
@@ -93,3 +94,16 @@ def test_simulate_cli_says_why_when_there_is_nothing_to_run(rt, campaign, monkey
     result = CliRunner().invoke(app, ["simulate", campaign, "--to", "2021-12-01"])
     assert result.exit_code == 1
     assert "nothing to simulate" in result.output and "01/12/2021" in result.output
+
+
+def test_simulate_shows_the_daily_digest_of_every_working_day(rt, campaign) -> None:  # type: ignore[no-untyped-def]
+    # nobody sends: from Wednesday 05/01 (seven working days before 14/01) Home Affairs gets a
+    # digest each working day, also on 10/01 and 11/01, when no reminder step wakes the run
+    result = simulate(rt, campaign, date(2022, 1, 3), date(2022, 1, 18))
+    days = sorted({m.day for m in result.messages if m.kind == "daily_digest"})
+    assert days == [date(2022, 1, d) for d in (5, 6, 7, 10, 11, 12, 13, 14, 17, 18)]
+    assert all(
+        m.at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M") == "07:00"
+        for m in result.messages
+        if m.kind == "daily_digest"
+    )

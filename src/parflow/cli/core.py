@@ -39,6 +39,9 @@ def db_upgrade() -> None:
 # --- campaigns -----------------------------------------------------------------------------------
 
 
+SHOWN_CHANGES = 20
+
+
 @campaign_app.command("load")
 def campaign_load(
     path: Annotated[Path, typer.Argument(help="campaign folder (with campaign.yaml) or file")],
@@ -57,8 +60,11 @@ def campaign_load(
             typer.echo(f"campaign {report.campaign_code}: unchanged")
         else:
             typer.echo(f"campaign {report.campaign_code}: {'created' if report.created else 'updated'}")
-            for change in report.changes[:20]:
+            for change in report.changes[:SHOWN_CHANGES]:
                 typer.echo(f"  {change}")
+            if (hidden := len(report.changes) - SHOWN_CHANGES) > 0:
+                # a first load lists the whole input; say how much is left out rather than stop
+                typer.echo(f"  and {hidden} more")
 
     _run(action)
 

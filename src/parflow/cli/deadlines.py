@@ -41,15 +41,27 @@ def tick_command(
     def action() -> None:
         # next to a running demo (same data directory), deliver into the demo's mail catcher
         rt = _runtime(route_to_running_catcher(load_settings()))
+        # deadlines were planned on the configured clock (wall clock, or PARFLOW_CLOCK_*); a tick
+        # before that instant must look past next_due_at, which hides what was due earlier
+        planned_by = rt.clock.now()
         _at(rt, now)
-        report = tick(rt)
-        typer.echo(report.summary())
+        report = tick(rt, replay=rt.clock.now() < planned_by)
+        line = report.describe(rt.settings.timezone)
         if no_send:
+            typer.echo(f"{line}; not delivered (--no-send)")
             return
         delivered = asyncio.run(deliver_pending(rt))
-        typer.echo(f"delivery: {delivered}")
+        typer.echo(f"{line}; delivery: {_delivery(delivered)}")
 
     _run(action)
+
+
+def _delivery(report) -> str:  # type: ignore[no-untyped-def]
+    failed = report.retrying + report.dead
+    text = f"{report.sent} sent, {failed} failed"
+    if report.returned:
+        text += f", {report.returned} back in the queue"
+    return text + (f" ({report.errors[-1]})" if report.errors else "")
 
 
 @app.command("scheduler")

@@ -4,12 +4,13 @@
 (not yet published), from 07:00 local time, it queues one `daily_digest` row per Home Affairs
 person, keyed `daily_digest:<campaign>:<person>:<yyyy-mm-dd>`: ticks that come again the same
 day, or from a second scheduler, write nothing. The digest is skipped on a day with nothing to
-say (no submission overdue, none due within 7 days, no state change since the last digest).
+say (no submission overdue, none due within 7 working days, no state change since the last digest).
 
 What it summarises (context documented in notifications/README.md): how many submissions are in
 each state; how many state changes happened since the previous working day's digest; which
-submissions became overdue since then; every submission overdue now; and which are due within
-the next 7 calendar days (today included).
+submissions became overdue since then; every submission overdue now; and which have at most 7
+working days left (counted like every deadline in parflow: a horizon in calendar days hid a
+deadline five working days away behind a weekend, and stretched over Tết).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from parflow.store.models import (
 
 KIND = "daily_digest"
 SEND_FROM = time(7, 0)
-DUE_SOON_DAYS = 7
+DUE_SOON_WORKING_DAYS = 7
 
 
 def digest_key(campaign_id: int, person_id: int, day: date) -> str:
@@ -74,9 +75,10 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
             continue
         owed = _owed(session, zone, today, campaign_id)
         by_campaign: dict[int, list[int]] = defaultdict(list)
-        for campaign_id, person_id in owed:
-            if exceptions.get(campaign_id, national.is_working_day(today)):
-                by_campaign[campaign_id].append(person_id)
+        # not `campaign_id`: that is the caller's filter, and the next zone still needs it
+        for owed_campaign, person_id in owed:
+            if exceptions.get(owed_campaign, national.is_working_day(today)):
+                by_campaign[owed_campaign].append(person_id)
         if not by_campaign:
             continue
         people = {
@@ -148,7 +150,6 @@ def digest_context(
     calendar = deadlines.calendar
     today = calendar.local_date(now)
     since = previous_working_day(calendar, today)
-    horizon = today + timedelta(days=DUE_SOON_DAYS - 1)
     rows = session.exec(
         select(Submission, Agency)
         .join(Agency, AGENCY_OF_SUBMISSION)
@@ -179,7 +180,7 @@ def digest_context(
             overdue.append(item)
             if nxt.due >= since:  # overdue since the end of its due date, after the last digest
                 became_overdue.append(item)
-        elif nxt.due <= horizon:
+        elif nxt.working_days_left <= DUE_SOON_WORKING_DAYS:
             due_soon.append(item)
     changes = _transitions_since(session, campaign, calendar.at_local(since, SEND_FROM), now)
     if not overdue and not due_soon and not changes:

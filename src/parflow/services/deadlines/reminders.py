@@ -206,10 +206,18 @@ def next_due(plan: CampaignPlan, submission: Submission, now: datetime) -> datet
 
 
 def evaluate_submission(
-    plan: CampaignPlan, submission: Submission, agency: Agency, now: datetime, batch: MessageBatch
+    plan: CampaignPlan,
+    submission: Submission,
+    agency: Agency,
+    now: datetime,
+    batch: MessageBatch,
+    *,
+    from_start: bool = False,
 ) -> datetime | None:
-    """Queue what is due for the submission since its `next_due_at`; return the next instant."""
-    since = submission.next_due_at
+    """Queue what is due for the submission since its `next_due_at` (`from_start`: every step up
+    to `now`, for a tick at an instant earlier than the one it was planned at); return the next
+    instant."""
+    since = None if from_start else submission.next_due_at
     upcoming: list[datetime] = []
     for rule, steps in submission_series(plan, submission):
         for chosen in select_due(steps, plan.calendar, since, now):
@@ -384,10 +392,11 @@ def campaign_next_due(plan: CampaignPlan, current: datetime | None, now: datetim
 
 
 def evaluate_campaign(
-    session: Session, plan: CampaignPlan, now: datetime, batch: MessageBatch
+    session: Session, plan: CampaignPlan, now: datetime, batch: MessageBatch, *, from_start: bool = False
 ) -> datetime | None:
-    """Queue what is due for people and the campaign since `Campaign.next_due_at`."""
-    since = plan.campaign.next_due_at
+    """Queue what is due for people and the campaign since `Campaign.next_due_at` (`from_start`:
+    every step up to `now`, as in `evaluate_submission`)."""
+    since = None if from_start else plan.campaign.next_due_at
     state: CampaignState | None = None
     upcoming: list[datetime] = []
     for rule, steps in campaign_series(plan):

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -46,6 +47,18 @@ class TickReport:
     def late(self) -> int:
         return self.queued.get("late", 0)
 
+    def describe(self, zone: str) -> str:
+        """One sentence for `parflow tick`, the instant in local time (dd/mm/yyyy)."""
+        local = self.now.astimezone(ZoneInfo(zone))
+        late = f" ({self.late} late)" if self.late else ""
+        return (
+            f"Tick at {local:%d/%m/%Y %H:%M} ({zone}): {_count(self.submissions_examined, 'submission')} and "
+            f"{_count(self.campaigns_examined, 'campaign')} looked at, "
+            f"{_count(self.queued.get('reminder', 0), 'reminder')} and "
+            f"{_count(self.queued.get('escalation', 0), 'escalation')} queued{late}, "
+            f"{_count(self.digests, 'digest')}"
+        )
+
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.queued.items()) if k != "late") or "nothing"
         late = f" ({self.late} late)" if self.late else ""
@@ -54,6 +67,10 @@ class TickReport:
             f"{self.submissions_examined} submissions and {self.campaigns_examined} campaigns "
             f"in {self.seconds * 1000:.0f} ms"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _due(query: Any, session: Session) -> Any:
@@ -71,16 +88,24 @@ def _campaign_batch(
         query = query.where(Campaign.id == only)
     query = query.order_by(col(Campaign.next_due_at), col(Campaign.id)).limit(size)
     campaigns = list(session.exec(_due(query, session)))
+    return len(campaigns), _evaluate_campaigns(session, rt, campaigns, now, from_start=False)
+
+
+def _evaluate_campaigns(
+    session: Session, rt: Runtime, campaigns: list[Campaign], now: datetime, *, from_start: bool
+) -> dict[str, int]:
     if not campaigns:
-        return 0, {}
+        return {}
     plans = load_plans(session, rt, campaigns, all_agencies=True)
     batch = MessageBatch()
     for campaign in campaigns:
-        campaign.next_due_at = evaluate_campaign(session, plans[campaign.id or 0], now, batch)
-        session.add(campaign)
+        nxt = evaluate_campaign(session, plans[campaign.id or 0], now, batch, from_start=from_start)
+        if not from_start:
+            campaign.next_due_at = nxt
+            session.add(campaign)
     written = batch.write(session, now)
     session.flush()
-    return len(campaigns), written
+    return written
 
 
 def _submission_batch(
@@ -91,8 +116,14 @@ def _submission_batch(
         query = query.where(Submission.campaign_id == only)
     query = query.order_by(col(Submission.next_due_at), col(Submission.id)).limit(size)
     submissions = list(session.exec(_due(query, session)))
+    return len(submissions), _evaluate_submissions(session, rt, submissions, now, from_start=False)
+
+
+def _evaluate_submissions(
+    session: Session, rt: Runtime, submissions: list[Submission], now: datetime, *, from_start: bool
+) -> dict[str, int]:
     if not submissions:
-        return 0, {}
+        return {}
     agencies = {
         a.id: a
         for a in session.exec(select(Agency).where(col(Agency.id).in_({s.agency_id for s in submissions})))
@@ -104,24 +135,69 @@ def _submission_batch(
     batch = MessageBatch()
     for submission in submissions:
         plan = plans[submission.campaign_id]
-        submission.next_due_at = evaluate_submission(
-            plan, submission, agencies[submission.agency_id], now, batch
+        nxt = evaluate_submission(
+            plan, submission, agencies[submission.agency_id], now, batch, from_start=from_start
         )
-        session.add(submission)
+        if not from_start:
+            submission.next_due_at = nxt
+            session.add(submission)
     written = batch.write(session, now)
     session.flush()
-    return len(submissions), written
+    return written
+
+
+def _not_due(model: type[Campaign] | type[Submission], now: datetime) -> Any:
+    """Rows a normal tick at `now` skips: planned for later, or with nothing left to plan."""
+    return col(model.next_due_at).is_(None) | (col(model.next_due_at) > now)
+
+
+def _replay_campaigns(
+    session: Session, rt: Runtime, now: datetime, size: int, only: int | None, after: int
+) -> tuple[int, dict[str, int], int]:
+    query = select(Campaign).where(_not_due(Campaign, now), col(Campaign.id) > after)
+    if only is not None:
+        query = query.where(Campaign.id == only)
+    campaigns = list(session.exec(query.order_by(col(Campaign.id)).limit(size)))
+    last = campaigns[-1].id or after if campaigns else after
+    return len(campaigns), _evaluate_campaigns(session, rt, campaigns, now, from_start=True), last
+
+
+def _replay_submissions(
+    session: Session, rt: Runtime, now: datetime, size: int, only: int | None, after: int
+) -> tuple[int, dict[str, int], int]:
+    query = select(Submission).where(_not_due(Submission, now), col(Submission.id) > after)
+    if only is not None:
+        query = query.where(Submission.campaign_id == only)
+    submissions = list(session.exec(query.order_by(col(Submission.id)).limit(size)))
+    last = submissions[-1].id or after if submissions else after
+    return len(submissions), _evaluate_submissions(session, rt, submissions, now, from_start=True), last
 
 
 def tick(
-    rt: Runtime, now: datetime | None = None, *, batch_size: int = BATCH_SIZE, campaign_id: int | None = None
+    rt: Runtime,
+    now: datetime | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    campaign_id: int | None = None,
+    replay: bool = False,
 ) -> TickReport:
     """Queue everything due at `now` (default: the runtime's clock). Safe to repeat and to run in
     several processes at once. `campaign_id` limits the pass to one campaign (the simulation of
-    one province must not do the work of the 62 others)."""
+    one province must not do the work of the 62 others).
+
+    `replay` is for a tick at an instant earlier than the one deadlines were planned at (`parflow
+    tick --now` in the past): `next_due_at` was then computed from that later instant and hides
+    what was due at `now`. Every submission and campaign a normal pass would skip is evaluated
+    from the start of its deadlines up to `now`, as it stands today; message keys drop what was
+    queued before, and their `next_due_at` is left alone (it is the live scheduler's plan). The
+    scheduler never replays: its cost stays that of the due rows.
+    """
     started = _time.perf_counter()
     now = now or rt.clock.now()
     report = TickReport(now)
+    if replay:
+        # before the normal pass, which moves the due rows' next_due_at past `now`
+        _replay(rt, now, batch_size, campaign_id, report)
     for step, counter in (
         (_campaign_batch, "campaigns_examined"),
         (_submission_batch, "submissions_examined"),
@@ -135,6 +211,22 @@ def tick(
     report.digests = _digests(rt, now, campaign_id)
     report.seconds = _time.perf_counter() - started
     return report
+
+
+def _replay(rt: Runtime, now: datetime, size: int, only: int | None, report: TickReport) -> None:
+    for step, counter in (
+        (_replay_campaigns, "campaigns_examined"),
+        (_replay_submissions, "submissions_examined"),
+    ):
+        after = 0
+        while True:
+            count, written, after = rt.db.run(
+                lambda s, step=step, after=after: step(s, rt, now, size, only, after)
+            )
+            setattr(report, counter, getattr(report, counter) + count)
+            report.queued.update(written)
+            if count < size:
+                break
 
 
 def _digests(rt: Runtime, now: datetime, campaign_id: int | None = None) -> int:

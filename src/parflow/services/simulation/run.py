@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, delete, func, select, update
 
 from parflow.clock import FixedClock
+from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.errors import ParflowError
 from parflow.i18n import t
 from parflow.services.common.access import Principal, load_principal
@@ -27,6 +28,7 @@ from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import sync as deadline_sync
+from parflow.services.deadlines.digest import SEND_FROM
 from parflow.services.deadlines.tick import tick
 from parflow.services.lifecycle.submissions import fire_event
 from parflow.services.simulation.behaviour import Behaviour
@@ -423,10 +425,14 @@ def simulate(
         index = 0
         day = first
         last_tick: datetime | None = None
+        digested: date | None = None  # the last working day a tick ran from 07:00 on
         while True:
             nxt = _next_due(sdb, campaign.id or 0)
             action_at = actions[index].at if index < len(actions) else None
-            candidates = [x for x in (nxt, action_at) if x is not None]
+            # the scheduler ticks every minute, so each working day's digest goes out at 07:00
+            # even on a day without a reminder step: wake for it too
+            digest_at = _next_digest(calendar, clock.now(), digested)
+            candidates = [x for x in (nxt, action_at, digest_at) if x is not None]
             instant = max(min(candidates), clock.now()) if candidates else None
             if instant is None or instant > finish:
                 break
@@ -447,12 +453,22 @@ def simulate(
                     raise RuntimeError(f"simulation stuck at {instant.isoformat()}")
                 tick(srt, instant, campaign_id=campaign.id)
                 last_tick = instant
+                if calendar.is_working_day(today) and instant >= calendar.at_local(today, SEND_FROM):
+                    digested = today
                 result.ticks += 1
             last_id = _collect(sdb, campaign.id or 0, last_id, calendar.local_date, result)
     if progress:
         progress(first, last, last)
     result.seconds = _time.perf_counter() - started
     return result
+
+
+def _next_digest(calendar: WorkingCalendar, now: datetime, digested: date | None) -> datetime:
+    """07:00 on the first working day from `now`'s day whose digest no tick has covered yet."""
+    day = calendar.local_date(now)
+    while not calendar.is_working_day(day) or (digested is not None and day <= digested):
+        day += timedelta(days=1)
+    return max(calendar.at_local(day, SEND_FROM), now)
 
 
 def _next_due(db: object, campaign_id: int) -> datetime | None:
