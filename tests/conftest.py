@@ -29,6 +29,7 @@ from parflow.store.db import Database
 from parflow.store.migrate import upgrade
 from parflow.store.models import Person
 from parflow.web.app import create_app
+from tests import logging_state
 
 EXAMPLE = PROJECT_ROOT / "examples" / "haiphong-2021"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -186,3 +187,18 @@ def load_fixture_campaign(rt: Runtime, path: Path, password_hash: str) -> str:
 def mini(rt: Runtime, password_hash: str) -> str:
     """A three-agency campaign without criteria sets (guards about scores pass trivially)."""
     return load_fixture_campaign(rt, FIXTURES / "mini", password_hash)
+
+
+@pytest.fixture(autouse=True)
+def _loggers_left_as_found() -> Iterator[None]:
+    """Fail a test that leaves a logger's level, disabled flag or propagation changed.
+
+    Loggers are process-wide: one test's DEBUG makes every later test format every SQL statement.
+    A snapshot of a few hundred loggers costs well under a millisecond. The state is put back
+    before failing, so that one leak is reported once, not by every test after it."""
+    saved = logging_state.snapshot()
+    yield
+    changed = logging_state.level_changes(saved)
+    if changed:
+        logging_state.restore(saved)
+        pytest.fail(f"the test left loggers changed (before, after): {changed}; see tests/logging_state.py")

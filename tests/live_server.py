@@ -16,10 +16,18 @@ import uvicorn
 
 from parflow.services.common.runtime import Runtime
 from parflow.web.app import create_app
+from tests import logging_state
 
 
 @contextmanager
 def serving(rt: Runtime) -> Iterator[str]:
+    # uvicorn.Config applies uvicorn's logging set-up (levels, handlers, propagation of the uvicorn
+    # loggers) to the whole process: undone when the server stops, so later tests do not inherit it
+    with logging_state.preserved():
+        yield from _serve(rt)
+
+
+def _serve(rt: Runtime) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

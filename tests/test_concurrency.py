@@ -15,14 +15,18 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
 from parflow.web.deps import run_write
 from tests.lifecycle_helpers import audit_count, principal, state_and_version, submission_id
+from tests.workers import Workers
+
+LOSER_CODES = {"illegal_transition", "stale_version"}
 
 
 def race(rt: Runtime, actors: list, sid: int, trigger: str, expected_version: int | None) -> Counter[str]:
-    barrier = threading.Barrier(len(actors))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    """Every actor fires at once; each one's outcome is "ok" or its conflict code. Any other error
+    in a worker fails the test (`Workers.join`), so every actor is accounted for."""
+    # a timeout on the barrier: a worker that never arrives must break the race, not hang it
+    barrier = threading.Barrier(len(actors), timeout=60)
 
-    def attempt(actor) -> None:  # type: ignore[no-untyped-def]
+    def attempt(actor) -> str:  # type: ignore[no-untyped-def]
         barrier.wait()
         try:
             run_write(
@@ -31,18 +35,17 @@ def race(rt: Runtime, actors: list, sid: int, trigger: str, expected_version: in
                     s, rt, actor, sid, trigger, expected_version=expected_version
                 ),
             )
-            result = "ok"
         except Conflict as exc:
-            result = exc.code
-        with lock:
-            outcomes.append(result)
+            return exc.code
+        return "ok"
 
-    threads = [threading.Thread(target=attempt, args=(a,)) for a in actors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return Counter(outcomes)
+    workers = Workers()
+    for n, actor in enumerate(actors):
+        workers.start(f"client-{n}", attempt, actor)
+    outcomes = Counter(workers.join(timeout=120))
+    assert sum(outcomes.values()) == len(actors), outcomes
+    assert set(outcomes) <= {"ok", *LOSER_CODES}, outcomes
+    return outcomes
 
 
 @pytest.mark.parametrize("expected_version", [None, 1])
@@ -51,10 +54,8 @@ def test_two_clients_submit_at_once(rt: Runtime, mini: str, expected_version: in
     editor = principal(rt, "editor.a@mini.example")
     head = principal(rt, "head.a@mini.example")
     outcomes = race(rt, [editor, head], sid, "submit", expected_version)
-    assert outcomes["ok"] == 1, outcomes
-    assert sum(outcomes.values()) == 2
     # the loser sees either the new state (illegal from it) or the bumped version (stale)
-    assert set(outcomes) - {"ok"} <= {"illegal_transition", "stale_version"}
+    assert outcomes["ok"] == 1 and sum(outcomes.values()) == 2, outcomes
     assert state_and_version(rt, sid) == ("self_scored", 2)
     assert audit_count(rt, sid) == 1
 
@@ -65,7 +66,8 @@ def test_many_clients_race_repeatedly(rt: Runtime, mini: str) -> None:
     ha = principal(rt, "ha@mini.example")
     for round_no in range(5):
         outcomes = race(rt, [editor] * 4, sid, "submit", None)
-        assert outcomes["ok"] == 1, (round_no, outcomes)
+        # one winner and three losers with a conflict code: race() already failed on anything else
+        assert outcomes["ok"] == 1 and sum(outcomes.values()) == 4, (round_no, outcomes)
         run_write(rt, lambda s: submissions.fire_event(s, rt, ha, sid, "reopen", comment="lại"))
     assert audit_count(rt, sid) == 10
     assert state_and_version(rt, sid) == ("draft", 11)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from datetime import date
+from typing import IO
 
+import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from parflow.notify.catcher import free_port
 from parflow.scheduler.runner import BackgroundScheduler
 from parflow.services.campaigns.input import read_campaign
 from parflow.services.campaigns.load import load_campaign
 from parflow.services.deadlines import calendar_feed
 from parflow.services.monitoring.status import campaign_status
 from parflow.store.models import Agency, AuditEntry, Milestone
+from tests.observability.scrape import parse, total
 
 from .conftest import outbox
 
@@ -144,40 +151,91 @@ def test_background_scheduler_ticks_and_stops(rt, campaign, at) -> None:
     at("2022-01-17 08:00")
     scheduler = BackgroundScheduler(rt, interval_seconds=1).start()
     try:
-        for _ in range(100):
-            if outbox(rt, "escalation"):
-                break
+        # the first tick may come late on a busy machine: wait for its result, with a generous deadline
+        deadline = time.monotonic() + 90
+        while len(outbox(rt, "escalation")) < 35 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         scheduler.stop()
     assert not scheduler.running
-    assert len(outbox(rt, "escalation")) == 35
+    assert len(outbox(rt, "escalation")) == 35  # and no more: later ticks queued nothing twice
 
 
+class Lines:
+    """A child's output read by a thread of its own, so that waiting for a line has a deadline:
+    `readline()` on the pipe would block past any deadline while the child says nothing."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.seen: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put("")  # end of output: the child closed it (exited)
+
+    def wait_for(self, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if text in line:
+                return True
+            if not line:
+                break
+        return False
+
+    def rest(self, timeout: float) -> str:
+        """Everything up to the end of the output (the child has exited)."""
+        self._thread.join(timeout)
+        while not self._queue.empty():
+            self.seen.append(self._queue.get_nowait())
+        return "".join(self.seen)
+
+
+def ticked(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return False  # not listening yet
+    return total(parse(text), "parflow_ticks_total", outcome="ok") > 0
+
+
+@pytest.mark.timeout(180)  # a scheduler that ignores SIGTERM is this test's failure: fail it, do not hang
 def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path) -> None:
     env = {**os.environ, "PARFLOW_DATA_DIR": str(tmp_path), "PARFLOW_TICK_INTERVAL_SECONDS": "1"}
     env.pop("PARFLOW_DATABASE_URL", None)
     cli = [sys.executable, "-c", "from parflow.cli import main; main()"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    port = free_port()
     proc = subprocess.Popen(
-        [*cli, "scheduler"],
+        [*cli, "scheduler", "--metrics-port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    # signal handlers are installed before "scheduler started" is logged; a fixed sleep raced slow start-ups
-    seen: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        seen.append(line)
-        if not line or "scheduler started" in line:
-            break
-    assert any("scheduler started" in line for line in seen), "".join(seen)
-    time.sleep(1.5)  # let at least one tick run before stopping
-    proc.send_signal(signal.SIGTERM)
-    rest, _ = proc.communicate(timeout=20)
-    out = "".join(seen) + rest
-    assert proc.returncode == 0, out
-    assert "scheduler stopped" in out and "Traceback" not in out
+    try:
+        lines = Lines(proc.stdout)  # type: ignore[arg-type]
+        # signal handlers are installed before "scheduler started" is logged
+        assert lines.wait_for("scheduler started", 60), "".join(lines.seen)
+        # stop it once it has really worked: its metrics count a finished tick (a tick that queued
+        # nothing logs no line)
+        deadline = time.monotonic() + 60
+        while not ticked(port):
+            assert time.monotonic() < deadline and proc.poll() is None, lines.rest(10)
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0, lines.rest(10)
+        out = lines.rest(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert "scheduler stopped" in out and "Traceback" not in out, out

@@ -33,6 +33,7 @@ class SlowHandler(ScriptedHandler):
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.mark.timeout(240)  # a scheduler that does not stop on SIGTERM is the failure: end it, do not hang
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_sigterm_during_delivery_loses_and_repeats_nothing(
     rt: Runtime, campaign: str, tmp_path: Path

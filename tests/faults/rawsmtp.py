@@ -30,6 +30,8 @@ class RawSmtp:
     _server: asyncio.base_events.Server | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # set by stop(): a hanging session waits for it rather than for a fixed time
+    _closing: asyncio.Event | None = None
 
     def start(self) -> RawSmtp:
         ready = threading.Event()
@@ -37,6 +39,7 @@ class RawSmtp:
         def run() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
+            self._closing = asyncio.Event()
             self._server = loop.run_until_complete(
                 asyncio.start_server(self._session, "127.0.0.1", self.port)
             )
@@ -48,16 +51,23 @@ class RawSmtp:
 
         self._thread = threading.Thread(target=run, name="raw-smtp", daemon=True)
         self._thread.start()
-        ready.wait(5)
+        assert ready.wait(30), "the raw SMTP server did not start"
         return self
 
     def stop(self) -> None:
-        if self._loop is not None:
+        if self._loop is not None and self._closing is not None:
+            self._loop.call_soon_threadsafe(self._closing.set)
             for task in asyncio.all_tasks(self._loop):
                 self._loop.call_soon_threadsafe(task.cancel)
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(30)
+            assert not self._thread.is_alive(), "the raw SMTP server did not stop"
+
+    async def _hang(self) -> None:
+        """Hold the connection without a word until the test stops the server."""
+        assert self._closing is not None
+        await self._closing.wait()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with self._lock:
@@ -65,7 +75,7 @@ class RawSmtp:
             mode = self.plan.pop(0) if self.plan else self.mode
         try:
             if mode == "silent":
-                await asyncio.sleep(3600)  # took the connection; never says a word
+                await self._hang()  # took the connection; never says a word
                 return
             if mode == "greet_421":
                 writer.write(b"421 4.3.2 mx.test busy, closing connection\r\n")
@@ -85,7 +95,7 @@ class RawSmtp:
                         return
                     body = await reader.readuntil(b"\r\n.\r\n")
                     if mode == "hang_after_data":
-                        await asyncio.sleep(3600)  # swallowed the message, never answers
+                        await self._hang()  # swallowed the message, never answers
                         return
                     found = _MESSAGE_ID.search(body)
                     with self._lock:

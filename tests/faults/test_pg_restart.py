@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,7 @@ from tests.conftest import PASSWORD, _in_ci
 from tests.faults.live import call, token
 from tests.live_server import serving
 from tests.scoring.helpers import complete_self_assessment, submission_id
+from tests.workers import Workers
 
 pytestmark = [
     pytest.mark.postgres,
@@ -104,6 +105,7 @@ def changes(rt: Runtime, sid: int) -> tuple[int, int]:
     return version, entries
 
 
+@pytest.mark.timeout(600)  # its own waits add up to more than the default 300 s on a slow machine
 def test_restart_under_load(rt: Runtime, campaign: str, pg_is_up_afterwards: None) -> None:
     score_sid = submission_id(rt, SCORE_AGENCY)
     event_sids = {code: submission_id(rt, code) for code in EVENT_AGENCIES}
@@ -147,13 +149,13 @@ def test_restart_under_load(rt: Runtime, campaign: str, pg_is_up_afterwards: Non
         heads = {c: token(base, f"lanh-dao.{c}@haiphong.example", PASSWORD) for c in EVENT_AGENCIES}
 
         def versioned(tok: str, sid: int, method: str, path: str, body: dict) -> None:  # type: ignore[type-arg]
-            current = call(base, "GET", f"/api/v1/submissions/{sid}", token=tok, timeout=20)
+            current = call(base, "GET", f"/api/v1/submissions/{sid}", token=tok, timeout=60)
             record(current)
             if current.status == 200:
-                record(call(base, method, path, token=tok, timeout=20,
+                record(call(base, method, path, token=tok, timeout=60,
                             json_body={**body, "expected_version": current.body["version"]}))  # fmt: skip
             else:
-                time.sleep(0.05)
+                stop.wait(0.05)  # the database is away: a short breath, not a busy loop
 
         def write_scores(leaf: str) -> None:
             i = 0
@@ -169,19 +171,34 @@ def test_restart_under_load(rt: Runtime, campaign: str, pg_is_up_afterwards: Non
                 versioned(heads[code], sid, "POST", f"/api/v1/submissions/{sid}/events/reopen",
                           {"comment": "Bổ sung tài liệu."})  # fmt: skip
 
-        clients = [threading.Thread(target=write_scores, args=(leaf,)) for leaf in leaves]
-        clients += [threading.Thread(target=fire_events, args=(code,)) for code in EVENT_AGENCIES]
+        def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+            deadline = time.monotonic() + seconds
+            while not condition():
+                assert time.monotonic() < deadline, f"{what}: {dict(outcomes)}"
+                if any(o.finished for o in clients.outcomes):  # clients run until told to stop
+                    clients.join(0)  # fails with the client's error
+                time.sleep(0.05)
+
+        def succeeded() -> int:
+            with lock:
+                return outcomes["succeeded"]
+
+        clients = Workers()
+        for leaf in leaves:
+            clients.start(f"scores {leaf}", write_scores, leaf)
+        for code in EVENT_AGENCIES:
+            clients.start(f"events {code}", fire_events, code)
         try:
-            for thread in clients:
-                thread.start()
-            time.sleep(2)
+            # restart under real load: once the clients' changes are going through
+            wait_until(lambda: succeeded() >= 5, 120, "no change went through before the restart")
             restarted = pg_ctl("restart")
             assert restarted.returncode == 0, restarted.stderr
-            time.sleep(3)
+            # keep the load on until the app has come back on its own: changes go through again
+            after_restart = succeeded()
+            wait_until(lambda: succeeded() >= after_restart + 10, 180, "no recovery after the restart")
         finally:
             stop.set()
-            for thread in clients:
-                thread.join(timeout=60)
+            clients.join(timeout=120)  # fails the test if a client raised (no answer at all, say)
         # the app recovers without a restart of its own
         health = call(base, "GET", "/healthz")
         assert health.status == 200, health.body

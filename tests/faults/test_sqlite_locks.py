@@ -31,6 +31,7 @@ from tests.conftest import PASSWORD
 from tests.faults.live import call, token
 from tests.live_server import serving
 from tests.scoring.helpers import complete_self_assessment, submission_id
+from tests.workers import Workers
 
 WRITER_AGENCY = "sgtvt"
 EVENT_AGENCIES = ("stp", "sct")
@@ -138,33 +139,41 @@ def test_locked_sqlite_never_answers_500_and_loses_no_update(rt: Runtime, campai
                     {"comment": "Bổ sung tài liệu kiểm chứng."},
                 )
 
-        def ticks() -> None:
+        def ticks() -> int:
+            runs = 0
             while not done.is_set():
                 try:
                     tick(busy)
                     locks["ticks"] += 1
                 except sa.exc.OperationalError as exc:
+                    # any other error ends this worker with it, and Workers.join fails the test
                     assert is_lock_error(exc), exc
                     locks["ticks cut short by a lock (the next run redoes them)"] += 1
-                time.sleep(0.2)  # the real scheduler ticks once a minute; this is plenty of contention
+                runs += 1
+                done.wait(0.2)  # the real scheduler ticks once a minute; this is plenty of contention
+            return runs
 
         def progress() -> None:
             while not done.wait(10):
                 print(f"  ... answers so far {dict(statuses)}, {dict(locks)}", flush=True)
 
-        workers = [threading.Thread(target=write_scores, args=(leaf,)) for leaf in codes]
-        workers += [threading.Thread(target=fire_events, args=(code,)) for code in EVENT_AGENCIES]
-        tickers = [threading.Thread(target=ticks) for _ in range(2)] + [threading.Thread(target=progress)]
+        clients = Workers()
+        for leaf in codes:
+            clients.start(f"scores {leaf}", write_scores, leaf)
+        for code in EVENT_AGENCIES:
+            clients.start(f"events {code}", fire_events, code)
+        background = Workers()
+        for n in range(2):
+            background.start(f"ticker-{n}", ticks)
+        background.start("progress", progress)
         try:
-            for thread in workers + tickers:
-                thread.start()
-            for thread in workers:
-                thread.join(timeout=150)
-                assert not thread.is_alive(), f"a client is still retrying: {dict(statuses)}"
+            # generous: on a loaded machine each client may retry many times
+            clients.join(timeout=240)
         finally:
             done.set()
-            for thread in tickers:
-                thread.join(timeout=60)
+            runs = background.join(timeout=60)
+        assert len(clients.outcomes) == LEAVES + len(EVENT_AGENCIES)
+        assert all(n >= 1 for n in runs[:2]), runs  # both tickers really ran alongside the clients
     busy_db.dispose()
 
     print(f"\nSQLite lock figures: answers {dict(statuses)}, {dict(locks)}")

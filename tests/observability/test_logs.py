@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import calendar_feed
 from parflow.store.models import Person
 from parflow.web.app import create_app
+from tests import logging_state
 from tests.conftest import PASSWORD
 from tests.scoring.helpers import complete_self_assessment, submission_id
 
@@ -29,12 +29,11 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    root = logging.getLogger()
-    before = list(root.handlers), root.level
-    configure_logging("json", stream=stream)
-    yield stream
-    root.handlers[:] = before[0]
-    root.setLevel(before[1])
+    # configure_logging changes the root logger and uvicorn's, APScheduler's and transitions'
+    # (levels, handlers, propagation; it disables uvicorn.access): all put back afterwards
+    with logging_state.preserved():
+        configure_logging("json", stream=stream)
+        yield stream
 
 
 def lines(stream: io.StringIO, logger: str) -> list[dict]:
@@ -96,14 +95,9 @@ def test_scheduler_summary_lines(rt: Runtime, campaign: str, captured: io.String
 
 def test_text_format(rt: Runtime, campaign: str, client: TestClient) -> None:
     stream = io.StringIO()
-    root = logging.getLogger()
-    before = list(root.handlers), root.level
-    try:
+    with logging_state.preserved():
         configure_logging("text", stream=stream)
         client.get("/healthz")
-    finally:
-        root.handlers[:] = before[0]
-        root.setLevel(before[1])
     (line,) = [x for x in stream.getvalue().splitlines() if "parflow.http" in x]
     assert "GET /healthz 200" in line and "route=/healthz" in line and not line.startswith("{")
     with pytest.raises(ValueError, match="json or text"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from parflow.notify.delivery import deliver_pending
 from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings, SmtpSecurity
 from parflow.web.app import create_app
+from tests import logging_state
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.notify.mailtools import Certificate, ScriptedHandler, SmtpServer, people, queue_reminders, routed
 from tests.scoring.helpers import HOME_AFFAIRS
@@ -49,12 +51,32 @@ def refuse_everyone(server, session, envelope, mechanism, auth_data) -> AuthResu
     return AuthResult(success=False, handled=False)
 
 
+@pytest.fixture
+def everything_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every logger at DEBUG, SQLAlchemy's statements and parameters included, for this test only:
+    left on, every later test would format every SQL statement it runs."""
+    with logging_state.preserved():
+        caplog.set_level(logging.DEBUG)
+        for name in (
+            "sqlalchemy.engine",
+            "sqlalchemy.pool",
+            "aiosmtplib",
+            "uvicorn",
+            "uvicorn.error",
+            "parflow",
+        ):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+        yield
+
+
 def test_nothing_secret_in_logs_or_answers(
-    rt: Runtime, campaign: str, caplog: pytest.LogCaptureFixture, certificate: Certificate, tmp_path: Path
+    rt: Runtime,
+    campaign: str,
+    caplog: pytest.LogCaptureFixture,
+    everything_at_debug: None,
+    certificate: Certificate,
+    tmp_path: Path,
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger, SQLAlchemy's statements and parameters included
-    for name in ("sqlalchemy.engine", "sqlalchemy.pool", "aiosmtplib", "uvicorn", "uvicorn.error", "parflow"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
     answers: list[str] = []
     with TestClient(create_app(rt), raise_server_exceptions=False) as client:
         for password in (PASSWORD, WRONG_PASSWORD):
