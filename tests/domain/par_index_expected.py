@@ -26,13 +26,13 @@ ROLES = ("agency_editor", "agency_head", "home_affairs", "council", "city_leader
 # Rows: states in the order of the season. Columns: triggers. A cell is the state the trigger
 # leads to from that row's state, or "-" where the trigger is not an event of that state (409).
 _GRID = """
-state            submit       reopen  start_appraisal  send_results     dispute   resolve          approve   publish
-draft            self_scored  -       -                -                -         -                -         -
-self_scored      -            draft   under_appraisal  -                -         -                -         -
-under_appraisal  -            -       -                under_appraisal  disputed  -                approved  -
-disputed         -            -       -                -                -         under_appraisal  -         -
-approved         -            -       -                -                -         -                -         published
-published        -            -       -                -                -         -                -         -
+state           submit      reopen start_appraisal send_results    dispute  resolve         approve  publish
+draft           self_scored -      -               -               -        -               -        -
+self_scored     -           draft  under_appraisal -               -        -               -        -
+under_appraisal -           -      -               under_appraisal disputed -               approved -
+disputed        -           -      -               -               -        under_appraisal -        -
+approved        -           -      -               -               -        -               -        published
+published       -           -      -               -               -        -               -        -
 """
 
 
