@@ -8,7 +8,7 @@ from sqlmodel import col, func, select
 
 from parflow.services.common.access import Principal, load_principal
 from parflow.services.common.runtime import Runtime
-from parflow.store.models import Agency, AuditEntry, Dispute, Person, Submission
+from parflow.store.models import Agency, AuditEntry, Dispute, Notification, Person, Score, Submission
 
 MINI_PEOPLE = {
     "agency_editor": "editor.a@mini.example",
@@ -78,3 +78,16 @@ def state_and_version(rt: Runtime, sid: int) -> tuple[str, int]:
         sub = session.get(Submission, sid)
         assert sub is not None
         return sub.state, sub.version
+
+
+def stored(rt: Runtime, sid: int) -> tuple[object, ...]:
+    """Everything a write to the submission could leave behind: state and version, its audit
+    entries, its scores and its queued messages."""
+    with rt.db.read() as session:
+        scores = session.exec(
+            select(Score.criterion_code, Score.self_score, Score.explanation, Score.appraised_score)
+            .where(Score.submission_id == sid)
+            .order_by(col(Score.criterion_code))
+        ).all()
+        messages = session.exec(select(Notification.key).order_by(col(Notification.key))).all()
+    return state_and_version(rt, sid), audit_count(rt, sid), list(scores), list(messages)

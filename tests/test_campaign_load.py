@@ -50,7 +50,9 @@ def test_example_campaign_loads_with_35_agencies(rt: Runtime) -> None:
         dates = {m.key: m.due_date.isoformat() for m in session.exec(select(Milestone))}
     assert dates["publication"] == "2022-03-28"
     assert dates["self_assessment_due"] == "2022-01-14"
-    # planned backwards in working days, skipping Tết (31/01-04/02/2022)
+    # planned backwards from publication (28/03) in working days: 3 and 20 working days back stay in
+    # March and late February, so neither crosses Tết (31/01-04/02/2022); see
+    # tests/deadlines/test_deadline_rules.py and test_deadline_tick.py for counts that do
     assert dates["approval_due"] == "2022-03-23"
     assert dates["appraisal_due"] == "2022-02-28"
     assert dates["publication"] <= "2022-03-31"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parflow.services.common.runtime import Runtime
-from tests.lifecycle_helpers import audit_count, state_and_version, submission_id
+from tests.lifecycle_helpers import audit_count, state_and_version, stored, submission_id
 
 
 def test_sign_in_failures(mini: str, client) -> None:
@@ -105,16 +105,22 @@ def test_unknown_things_are_404(mini: str, client, rt: Runtime, login) -> None:
 def test_stale_version_through_the_api(mini: str, client, rt: Runtime, login) -> None:
     sid = submission_id(rt, "dept-a")
     headers = login("editor.a@mini.example")
+    before = stored(rt, sid)
     stale = client.post(
         f"/api/v1/submissions/{sid}/events/submit", json={"expected_version": 3}, headers=headers
     )
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_version"
+    assert stored(rt, sid) == before
     fresh = client.post(
         f"/api/v1/submissions/{sid}/events/submit", json={"expected_version": 1}, headers=headers
     )
     assert fresh.status_code == 200
     assert fresh.json()["submission"]["version"] == 2
+    # the same request with a good version does write all of it: the comparison above could fail
+    (state, after_audit, _, after_messages) = stored(rt, sid)
+    assert state == ("self_scored", 2) and after_audit == before[1] + 1
+    assert len(after_messages) > len(before[3])
 
 
 def test_submission_shows_deadlines_and_allowed_events(mini: str, client, rt: Runtime, login) -> None:

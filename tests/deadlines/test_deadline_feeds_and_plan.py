@@ -26,6 +26,7 @@ from parflow.services.deadlines import calendar_feed
 from parflow.services.monitoring.status import campaign_status
 from parflow.store.models import Agency, AuditEntry, Milestone
 from tests.observability.scrape import parse, total
+from tests.scoring.helpers import drive_to, submission_id
 
 from .conftest import outbox
 
@@ -124,12 +125,24 @@ def test_reloading_with_a_new_publication_date_announces_it(rt, campaign, tmp_pa
 
 def test_publication_at_risk(rt, campaign, at) -> None:
     at("2022-02-21 09:00")  # 25 working days before publication: a draft needs 2+10+5+3+2 = 22
+    # Sở Giao thông vận tải is ahead of everyone: appraised, results sent, little left to do
+    drive_to(rt, submission_id(rt, "sgtvt"), "results_sent")
     with rt.db.read() as session:
-        assert not any(r.publication_at_risk for r in campaign_status(session, rt, campaign))
+        rows = campaign_status(session, rt, campaign)
+    assert len(rows) == 35
+    assert [r.agency for r in rows if r.publication_at_risk] == []
     at("2022-02-28 09:00")  # 20 working days left: every agency still in draft is at risk
     with rt.db.read() as session:
         rows = campaign_status(session, rt, campaign)
-    assert all(r.publication_at_risk and r.overdue for r in rows)
+    assert len(rows) == 35
+    at_risk = {r.agency for r in rows if r.publication_at_risk}
+    assert at_risk == {r.agency for r in rows} - {"sgtvt"}
+    drafts = [r for r in rows if r.agency != "sgtvt"]
+    assert {(r.state, r.next_milestone, r.due_date, r.overdue) for r in drafts} == {
+        ("draft", "self_assessment_due", date(2022, 1, 14), True)
+    }
+    ahead = next(r for r in rows if r.agency == "sgtvt")
+    assert (ahead.state, ahead.publication_at_risk) == ("under_appraisal", False)
 
 
 def test_status_cli_with_now(rt, campaign, monkeypatch) -> None:

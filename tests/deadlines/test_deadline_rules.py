@@ -43,8 +43,11 @@ def test_make_up_saturday_and_extra_day_off() -> None:
     # Thursday 27/01 + 1 → the make-up Saturday; + 2 → after Tết
     assert c.add_working_days(date(2022, 1, 27), 1) == MAKE_UP_SATURDAY
     assert c.add_working_days(date(2022, 1, 27), 2) == date(2022, 2, 7)
-    # planning backwards across Tết: publication 28/03 − 20 working days
+    # planning backwards: publication 28/03 − 20 working days stays after Tết ...
     assert cal().add_working_days(date(2022, 3, 28), -20) == date(2022, 2, 28)
+    # ... 28/02 − 20 crosses it: 15 working days back to 07/02, then Tết and two weekends, then
+    # five more in the week of 24/01 (31/01 if Tết counted)
+    assert cal().add_working_days(date(2022, 2, 28), -20) == date(2022, 1, 24)
     # a deadline on a day off lands on the next working day when planned with offset 0
     assert c.next_working_day(date(2022, 1, 30)) == date(2022, 2, 7)
     assert c.previous_working_day(date(2022, 2, 6)) == MAKE_UP_SATURDAY

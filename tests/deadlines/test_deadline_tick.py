@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, timedelta
 
+import holidays
 from sqlmodel import col, select
 
 from parflow.services.deadlines.tick import tick
 from parflow.store.models import Notification, Submission
-from tests.scoring.helpers import complete_self_assessment
+from tests.scoring.helpers import HOME_AFFAIRS, complete_self_assessment
 
 from .conftest import local, outbox, submission_of
 
@@ -162,3 +164,62 @@ def test_status_and_submission_api_follow_the_clock(rt, campaign, client, login,
     assert detail["calendar_feed"].endswith(".ics")
     by_key = {d["milestone"]: d for d in detail["deadlines"]}
     assert by_key["appraisal_due"]["overdue"] is False
+
+
+# Tết Nhâm Dần: the national holidays ran Monday 31/01 to Friday 04/02/2022, so with the weekends
+# around them nobody worked from Saturday 29/01 to Sunday 06/02.
+TET_2022 = [date(2022, 1, 31) + timedelta(days=n) for n in range(5)]
+
+
+def test_tick_across_tet_2022(rt, campaign, client, login, at) -> None:
+    """Reminders and escalations of deadlines on either side of Tết 2022, ticked every morning for a
+    month: their working-day counts skip the holidays, and nothing is queued while Tết lasts."""
+    # the calendar the code uses must know the holidays this test's hand-counted dates assume
+    vietnam = holidays.country_holidays("VN", years=2022)
+    assert all(day in vietnam for day in TET_2022), sorted(vietnam)
+    at("2022-01-10 09:00")
+    home = login(HOME_AFFAIRS)
+    # Sở Xây dựng is due the Friday before Tết (it escalates across it), Sở Tư pháp the Wednesday
+    # after it (it is reminded across it)
+    for agency, new_date in (("sxd", "2022-01-28"), ("stp", "2022-02-09")):
+        body = {"agency": agency, "milestone": SELF, "new_date": new_date, "reason": "Tết"}
+        response = client.post(f"/api/v1/campaigns/{campaign}/extensions", json=body, headers=home)
+        assert response.status_code == 201, response.text
+
+    queued: dict[tuple[str, str, int], set[date]] = {}
+    seen = {r.id for r in outbox(rt)}
+    day = date(2022, 1, 20)
+    while day <= date(2022, 2, 20):
+        tick(rt, local(f"{day.isoformat()} 08:00"))
+        for row in outbox(rt):
+            if row.id in seen:
+                continue
+            seen.add(row.id)
+            ctx = row.context
+            codes = (
+                {ctx["agency"]["code"]} if "agency" in ctx else {a["code"] for a in ctx.get("agencies", [])}
+            )
+            count = ctx.get("working_days_left", ctx.get("working_days_overdue"))
+            for code in codes & {"sxd", "stp"}:
+                queued.setdefault((code, row.kind, count), set()).add(day)
+                assert not row.late, (code, row.kind, count, day)  # every morning ticked: none late
+        day += timedelta(days=1)
+
+    assert queued == {
+        # due Friday 28/01: reminders before Tết, escalations 1, 3 and 7 working days after it
+        ("sxd", "reminder", 5): {date(2022, 1, 21)},
+        ("sxd", "reminder", 2): {date(2022, 1, 26)},
+        ("sxd", "reminder", 1): {date(2022, 1, 27)},
+        ("sxd", "reminder", 0): {date(2022, 1, 28)},
+        ("sxd", "escalation", 1): {date(2022, 2, 7)},
+        ("sxd", "escalation", 3): {date(2022, 2, 9)},
+        ("sxd", "escalation", 7): {date(2022, 2, 15)},
+        # due Wednesday 09/02: 5 working days before it is Wednesday 26/01, before Tết
+        ("stp", "reminder", 5): {date(2022, 1, 26)},
+        ("stp", "reminder", 2): {date(2022, 2, 7)},
+        ("stp", "reminder", 1): {date(2022, 2, 8)},
+        ("stp", "reminder", 0): {date(2022, 2, 9)},
+        ("stp", "escalation", 1): {date(2022, 2, 10)},
+        ("stp", "escalation", 3): {date(2022, 2, 14)},
+        ("stp", "escalation", 7): {date(2022, 2, 18)},
+    }

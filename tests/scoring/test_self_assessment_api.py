@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from tests.lifecycle_helpers import stored
 from tests.scoring.conftest import HOME_AFFAIRS, OTHER_FOCAL, SGTVT_FOCAL, SGTVT_HEAD
 from tests.scoring.helpers import complete_self_assessment
 
@@ -89,11 +92,14 @@ def test_only_the_agency_scores_its_own_submission(client, login, sid) -> None:
     assert anonymous.status_code == 401
 
 
-def test_stale_expected_version_is_409(client, login, sid) -> None:
+def test_stale_expected_version_is_409(client, login, sid, rt) -> None:
     first = put(client, login, sid, "1.1.1", {"score": "0.5", "expected_version": 1})
     assert first.status_code == 200
+    before = stored(rt, sid)
+    assert before[0] == ("draft", 2) and before[2] == [("1.1.1", Decimal("0.50"), None, None)]
     stale = put(client, login, sid, "1.1.2", {"score": "0.5", "expected_version": 1})
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    assert stored(rt, sid) == before  # no score, no version bump, no audit entry, no message
 
 
 def test_bulk_save_is_all_or_nothing_and_lists_every_problem(client, login, sid) -> None:

@@ -88,7 +88,9 @@ def test_every_route_has_a_rule(route_table: set[tuple[str, str]]) -> None:
 
 def fingerprint(rt: Runtime) -> str:
     """Row counts of every table plus the rows that say where things stand (cheap, and any write
-    a use case makes changes at least one of them: writes bump the submission's version)."""
+    a use case makes changes at least one of them: writes bump the submission's version). Score
+    values are read too: a refused request that changed a score but not the version (a use case
+    that forgot to bump it) must still show."""
     digest = hashlib.sha256()
     with rt.db.engine.connect() as conn:
         names = [n for n in sa.inspect(conn).get_table_names() if n not in ("alembic_version",)]
@@ -97,6 +99,8 @@ def fingerprint(rt: Runtime) -> str:
         for query in (
             "SELECT id, state, version, excluded_reason, results_sent_at FROM submission ORDER BY id",
             "SELECT id, key, due_date FROM milestone ORDER BY id",
+            "SELECT id, submission_id, criterion_code, self_score, explanation, self_by, appraised_score,"
+            " appraisal_comment, appraised_by, survey_score FROM score ORDER BY id",
             "SELECT id, published_at FROM campaign ORDER BY id",
             "SELECT id, status, resolution_reason FROM dispute ORDER BY id",
             "SELECT id, password_hash, language FROM person ORDER BY id",

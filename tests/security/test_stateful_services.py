@@ -7,6 +7,9 @@ scheduler ticks. Refusals (`ParflowError`) are part of the game; anything else f
 every step these must hold:
 
 - every submission's state is a state of its workflow;
+- every recorded transition is one the hand-written table of the process allows
+  (`tests/domain/par_index_expected.py`: source → target, by a role that may fire it), so a wrong
+  role in the workflow file cannot pass as "refusals are part of the game";
 - the audit log agrees with it: the last transition recorded for a submission ends in its current
   state (the initial state when none is), and the campaign's hash chain verifies;
 - every self-score and appraised score lies within [0, the leaf's maximum];
@@ -43,6 +46,7 @@ from parflow.services.lifecycle.submissions import fire_event
 from parflow.services.scoring import appraisal, disputes, self_assessment
 from parflow.store.db import Database
 from parflow.store.models import AuditEntry, Campaign, Criterion, Dispute, Notification, Score, Submission
+from tests.domain.par_index_expected import MAY_FIRE, TARGET
 from tests.scoring.helpers import HOME_AFFAIRS
 from tests.security.world import (
     CAMPAIGN,
@@ -242,6 +246,19 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             with self.rt.db.read() as session:
                 for sub in session.exec(select(Submission)):
                     assert sub.state in self.definition.states, (sub.id, sub.state)
+
+        @invariant()
+        def transitions_are_the_processs(self) -> None:
+            with self.rt.db.read() as session:
+                entry = AuditEntry
+                moves = session.exec(
+                    select(entry.trigger, entry.from_state, entry.to_state, entry.actor_role).where(
+                        col(entry.submission_id).in_(self.sids), col(entry.trigger).is_not(None)
+                    )
+                ).all()
+            for trigger, source, dest, role in moves:
+                assert TARGET.get((source, trigger)) == dest, (trigger, source, dest)
+                assert role in MAY_FIRE[trigger], (trigger, role)
 
         @invariant()
         def audit_agrees_with_the_states(self) -> None:
