@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from parflow.services.common import audit
@@ -14,7 +15,10 @@ from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
 from parflow.settings import PROJECT_ROOT
-from tests.lifecycle_helpers import principal, submission_id
+from tests.support.lifecycle import principal, submission_id
+
+# the chain is hashed from rows as the database gives them back, and appended under a lock
+pytestmark = pytest.mark.both_backends
 
 
 def some_history(rt: Runtime) -> None:
@@ -111,7 +115,7 @@ def published(rt: Runtime, code: str) -> None:
 
     from parflow.services.results import service as results
     from parflow.store.models import Agency
-    from tests.lifecycle_helpers import force_state
+    from tests.support.lifecycle import force_state
 
     some_history(rt)
     with rt.db.read() as session:

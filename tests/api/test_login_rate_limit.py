@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from parflow.services.accounts.sign_in import MAX_PER_ACCOUNT, WINDOW
-from tests.conftest import PASSWORD
+from tests.support.passwords import PASSWORD
 
 
 def attempt(client: TestClient, email: str, password: str):  # type: ignore[no-untyped-def]
@@ -48,7 +48,7 @@ def test_address_limit_covers_many_accounts(client: TestClient, mini: str) -> No
 
 
 def test_sign_in_page_shows_the_wait(client: TestClient, mini: str) -> None:
-    from tests.web.test_pages_auth import csrf_from
+    from tests.support.auth import csrf_from
 
     for _ in range(MAX_PER_ACCOUNT):
         attempt(client, "ha@mini.example", "wrong")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parflow.services.common.runtime import Runtime
-from tests.lifecycle_helpers import audit_count, force_state, state_and_version, submission_id
+from tests.support.lifecycle import audit_count, force_state, state_and_version, submission_id
 
 ACTORS = {
     "anonymous": None,

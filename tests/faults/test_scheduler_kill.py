@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from parflow.notify.message import message_id
@@ -24,7 +25,7 @@ from parflow.services.common import outbox
 from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Campaign, Notification
-from tests.notify.mailtools import SmtpServer, people
+from tests.support.mail import SmtpServer, people
 
 MESSAGES = 500
 KILL_AT = (120, 320)  # kill once the server has received this many messages
@@ -91,6 +92,7 @@ def statuses(rt: Runtime, keys: list[str]) -> Counter[str]:
     return Counter(found)
 
 
+@pytest.mark.both_backends
 def test_killed_twice_mid_batch_loses_nothing(
     mail_rt: Runtime, smtp_server: SmtpServer, backend: str
 ) -> None:

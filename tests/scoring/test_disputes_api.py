@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlmodel import select
 
 from parflow.store.models import Dispute, Notification, Submission
-from tests.scoring.conftest import COUNCIL_1_4, COUNCIL_3, COUNCIL_7_8, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
-from tests.scoring.helpers import (
+from tests.support.people import COUNCIL_1_4, COUNCIL_3, COUNCIL_7_8, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
+from tests.support.season import (
     appraise_all,
     complete_self_assessment,
     dispute_window_closes,

@@ -12,8 +12,9 @@ from sqlmodel import select
 from parflow import demo_season
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Campaign, Extension, Milestone, Submission
-from tests.lifecycle_helpers import force_state, submission_id
-from tests.web.conftest import HOME_AFFAIRS, HOME_AFFAIRS_EN, csrf_from, sign_in
+from tests.support.auth import csrf_from, sign_in
+from tests.support.lifecycle import force_state, submission_id
+from tests.support.people import HOME_AFFAIRS, HOME_AFFAIRS_EN
 
 CODE = "haiphong-2021"
 MINI = "mini-2021"
