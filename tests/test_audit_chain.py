@@ -3,10 +3,6 @@ back is found by `parflow audit verify`, which names the first broken link."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import sqlalchemy as sa
 
@@ -14,7 +10,7 @@ from parflow.services.common import audit
 from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
-from parflow.settings import PROJECT_ROOT
+from tests.support.cli import parflow
 from tests.support.lifecycle import principal, submission_id
 
 # the chain is hashed from rows as the database gives them back, and appended under a lock
@@ -96,13 +92,11 @@ def test_rehashed_row_still_breaks_the_next_link(rt: Runtime, mini: str) -> None
 
 def test_cli_reports_the_first_broken_link(rt: Runtime, mini: str) -> None:
     some_history(rt)
-    env = {**os.environ, "PARFLOW_DATABASE_URL": rt.db.url, "PARFLOW_SECRET_KEY": "x" * 40}
-    command = [sys.executable, "-m", "parflow.cli", "audit", "verify", mini]
-    ok = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert ok.returncode == 0 and "4 entries intact" in ok.stdout
+    ok = parflow(rt, "audit", "verify", mini)
+    assert ok.exit_code == 0 and "4 entries intact" in ok.stdout
     tamper(rt, "UPDATE audit_entry SET actor_role = 'home_affairs' WHERE seq = 2")
-    broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert broken.returncode == 1
+    broken = parflow(rt, "audit", "verify", mini)
+    assert broken.exit_code == 1
     assert "broken at entry 2" in broken.stderr
 
 
@@ -156,11 +150,9 @@ def test_snapshot_moved_to_another_entry_is_found(rt: Runtime, mini: str) -> Non
 
 def test_cli_reports_an_unanchored_snapshot(rt: Runtime, mini: str) -> None:
     published(rt, mini)
-    env = {**os.environ, "PARFLOW_DATABASE_URL": rt.db.url, "PARFLOW_SECRET_KEY": "x" * 40}
-    command = [sys.executable, "-m", "parflow.cli", "audit", "verify", mini]
-    ok = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert ok.returncode == 0 and "1 published results snapshot(s) anchored in it" in ok.stdout
+    ok = parflow(rt, "audit", "verify", mini)
+    assert ok.exit_code == 0 and "1 published results snapshot(s) anchored in it" in ok.stdout
     tamper(rt, f"UPDATE result_snapshot SET audit_head_hash = '{'cd' * 32}'")
-    broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert broken.returncode == 1 and broken.stderr.count("\n") == 1
+    broken = parflow(rt, "audit", "verify", mini)
+    assert broken.exit_code == 1 and broken.stderr.count("\n") == 1
     assert "not an entry of the audit chain" in broken.stderr
