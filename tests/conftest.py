@@ -1,8 +1,13 @@
 """Shared fixtures: real databases (SQLite and PostgreSQL), a fixed clock, the example campaign.
 
-PostgreSQL: `PARFLOW_TEST_POSTGRES_URL` (default: the CI server, postgres@127.0.0.1:5432/test).
-Each test session works in its own schema, migrated once; tables are emptied between tests. When
-the server is unreachable the PostgreSQL variants skip, except under `CI=true`, where they fail.
+How to use them is in tests/README.md; helpers and constants live in tests/support/.
+
+Backends: a test that asks for `database` (or `rt`, `client`, `campaign`, ...) runs on SQLite. A
+test marked `both_backends` runs on SQLite and on PostgreSQL; so does one that parametrises
+`backend` itself. PostgreSQL: `PARFLOW_TEST_POSTGRES_URL` (default: the CI server,
+postgres@127.0.0.1:5432/test). Each test session works in its own schema, migrated once; tables are
+emptied between tests. When the server is unreachable the PostgreSQL variants skip, except under
+`CI=true`, where they fail.
 """
 
 from __future__ import annotations
@@ -11,62 +16,100 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlmodel import SQLModel, select
 
 from parflow.clock import FixedClock
-from parflow.services.accounts import users
-from parflow.services.campaigns.input import read_campaign
-from parflow.services.campaigns.load import load_campaign
 from parflow.services.common.runtime import Runtime
-from parflow.settings import PROJECT_ROOT, Settings
+from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade
-from parflow.store.models import Person
 from parflow.web.app import create_app
-from tests import logging_state
+from tests.support import logging_state
+from tests.support.databases import (
+    EXAMPLE,
+    FIXTURES,
+    PG_DEFAULT,
+    SEASON_START,
+    CampaignTemplate,
+    campaign_template_postgres,
+    campaign_template_sqlite,
+    in_ci,
+    load_fixture_campaign,
+    runtime_settings,
+    truncate,
+)
+from tests.support.mail import certificate, mail_rt, server_factory, smtp_server
+from tests.support.passwords import PASSWORD, light_hash
 
-EXAMPLE = PROJECT_ROOT / "examples" / "haiphong-2021"
-FIXTURES = Path(__file__).parent / "fixtures"
-TEST_SECRET = "test-secret-key-for-parflow-tests-0123456789abcdef"
-PASSWORD = "correct horse battery"
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-# 10/01/2022 09:00 in Hải Phòng: inside the self-assessment period of the example campaign
-SEASON_START = datetime(2022, 1, 10, 2, 0, tzinfo=UTC)
+# fixtures defined in tests/support/mail.py, offered to every area
+__all__ = ["certificate", "mail_rt", "server_factory", "smtp_server"]
+
+BOTH = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "both_backends: run on PostgreSQL as well as SQLite (locking, SKIP LOCKED, migrations, "
+        "query plans, backups, outbox, concurrency); without it a test runs on SQLite only",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The backend is chosen here rather than by fixture params so that the default is one backend
+    # and PostgreSQL is opted into where it matters; a test's own parametrize("backend") wins.
+    if (
+        "backend" not in metafunc.fixturenames
+        or metafunc.definition.get_closest_marker("both_backends") is None
+    ):
+        return
+    if any("backend" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
+        return
+    metafunc.parametrize("backend", BOTH, indirect=True)
 
 
 @pytest.fixture(scope="session")
-def pg_base_url() -> Iterator[str]:
+def pg_server_url() -> str:
+    """The PostgreSQL server's URL, once it has answered (skip, or fail under CI=true, if not)."""
     url = os.environ.get("PARFLOW_TEST_POSTGRES_URL", PG_DEFAULT)
-    # pre-ping: the PostgreSQL restart test (tests/faults) leaves this pool with dead connections
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
-        engine.dispose()
         message = f"PostgreSQL not reachable at {url}: {str(exc.orig).strip().splitlines()[0]}"
-        if _in_ci():
+        if in_ci():
             pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
         pytest.skip(message)
-    schema = f"parflow_t_{uuid.uuid4().hex[:10]}"
+    finally:
+        engine.dispose()
+    return url
+
+
+def _session_schema(server_url: str, suffix: str) -> Iterator[tuple[str, str]]:
+    """A schema of its own for this session (several sessions may share the server)."""
+    # pre-ping: the PostgreSQL restart test (tests/faults) leaves this pool with dead connections
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    schema = f"parflow_t_{uuid.uuid4().hex[:10]}{suffix}"
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
+        yield schema, f"{server_url}?options=-csearch_path%3D{schema}"
     finally:
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_base_url(pg_server_url: str) -> Iterator[str]:
+    """This session's schema (empty): the URL's search_path points at it."""
+    for _, url in _session_schema(pg_server_url, ""):
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +122,7 @@ def pg_migrated(pg_base_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated SQLite database file; each test works on a copy."""
     path = tmp_path_factory.mktemp("template") / "parflow.db"
     db = Database(f"sqlite:///{path}")
     upgrade(db)
@@ -86,22 +130,41 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _truncate(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def sqlite_campaign_template(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, password_hash: str
+) -> CampaignTemplate:
+    folder = tmp_path_factory.mktemp("campaign-template")
+    shutil.copyfile(sqlite_template, folder / "parflow.db")
+    db = Database(f"sqlite:///{folder / 'parflow.db'}")
+    return campaign_template_sqlite(db, folder / "data", password_hash)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session")
+def pg_campaign_template(
+    pg_server_url: str, tmp_path_factory: pytest.TempPathFactory, password_hash: str
+) -> Iterator[CampaignTemplate]:
+    for schema, url in _session_schema(pg_server_url, "_campaign"):
+        db = Database(url)
+        upgrade(db)
+        yield campaign_template_postgres(
+            db, schema, tmp_path_factory.mktemp("pg-campaign-template"), password_hash
+        )
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+    """ "sqlite", or whatever a test's parametrisation (`both_backends`, parametrize) asks for."""
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture
 def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated database of the test's own: a file copy (SQLite) or emptied tables
+    in the session's schema (PostgreSQL)."""
     if backend == "postgres":
         db = Database(request.getfixturevalue("pg_migrated"))
-        _truncate(db)
+        truncate(db)
     else:
         template = request.getfixturevalue("sqlite_template")
         target = tmp_path / "parflow.db"
@@ -113,47 +176,38 @@ def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> It
 
 @pytest.fixture
 def clock() -> FixedClock:
+    """Fixed at SEASON_START (10/01/2022 09:00 in Hải Phòng); tests move it with set/advance."""
     return FixedClock(SEASON_START)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database: Database) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database.url,
-        secret_key=TEST_SECRET,
-        base_url="http://testserver",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return runtime_settings(tmp_path / "data", database.url)
 
 
 @pytest.fixture
 def rt(settings: Settings, database: Database, clock: FixedClock) -> Runtime:
-    runtime = Runtime(settings=settings, db=database, clock=clock)
-    return runtime
+    return Runtime(settings=settings, db=database, clock=clock)
 
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    return users.hash_password(PASSWORD)
-
-
-def give_passwords(rt: Runtime, password_hash: str) -> None:
-    def assign(session) -> None:  # type: ignore[no-untyped-def]
-        for person in session.exec(select(Person)):
-            person.password_hash = password_hash
-            session.add(person)
-
-    rt.db.run(assign)
+    """The hash every test account gets: real argon2id with light parameters (tests/support/passwords.py)."""
+    return light_hash(PASSWORD)
 
 
 @pytest.fixture
-def campaign(rt: Runtime, password_hash: str) -> str:
-    """The Hải Phòng 2021 example campaign, loaded, every account with password PASSWORD."""
-    data = read_campaign(EXAMPLE, rt.workflows)
-    rt.db.run(lambda s: load_campaign(s, rt, data))
-    give_passwords(rt, password_hash)
-    return data.spec.code
+def campaign(rt: Runtime, password_hash: str, request: pytest.FixtureRequest) -> str:
+    """The Hải Phòng 2021 example campaign, loaded, every account with password PASSWORD.
+
+    Copied from a per-session template when that gives exactly the rows a load would give
+    (tests/support/databases.py says when); loaded through the service otherwise."""
+    name = "sqlite_campaign_template" if rt.db.engine.dialect.name == "sqlite" else "pg_campaign_template"
+    template: CampaignTemplate = request.getfixturevalue(name)
+    if template.fits(rt, password_hash):
+        template.copy_into(rt.db)
+        return template.code
+    return load_fixture_campaign(rt, EXAMPLE, password_hash)
 
 
 @pytest.fixture
@@ -164,6 +218,7 @@ def client(rt: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def login(client: TestClient) -> Callable[[str], dict[str, str]]:
+    """login(email) -> bearer-token headers for the JSON API (one token per person per test)."""
     tokens: dict[str, dict[str, str]] = {}
 
     def headers(email: str) -> dict[str, str]:
@@ -174,13 +229,6 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
         return tokens[email]
 
     return headers
-
-
-def load_fixture_campaign(rt: Runtime, path: Path, password_hash: str) -> str:
-    data = read_campaign(path, rt.workflows)
-    rt.db.run(lambda s: load_campaign(s, rt, data))
-    give_passwords(rt, password_hash)
-    return data.spec.code
 
 
 @pytest.fixture

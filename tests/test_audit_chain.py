@@ -3,18 +3,18 @@ back is found by `parflow audit verify`, which names the first broken link."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
+import pytest
 import sqlalchemy as sa
 
 from parflow.services.common import audit
 from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
-from parflow.settings import PROJECT_ROOT
-from tests.lifecycle_helpers import principal, submission_id
+from tests.support.cli import parflow
+from tests.support.lifecycle import principal, submission_id
+
+# the chain is hashed from rows as the database gives them back, and appended under a lock
+pytestmark = pytest.mark.both_backends
 
 
 def some_history(rt: Runtime) -> None:
@@ -92,13 +92,11 @@ def test_rehashed_row_still_breaks_the_next_link(rt: Runtime, mini: str) -> None
 
 def test_cli_reports_the_first_broken_link(rt: Runtime, mini: str) -> None:
     some_history(rt)
-    env = {**os.environ, "PARFLOW_DATABASE_URL": rt.db.url, "PARFLOW_SECRET_KEY": "x" * 40}
-    command = [sys.executable, "-m", "parflow.cli", "audit", "verify", mini]
-    ok = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert ok.returncode == 0 and "4 entries intact" in ok.stdout
+    ok = parflow(rt, "audit", "verify", mini)
+    assert ok.exit_code == 0 and "4 entries intact" in ok.stdout
     tamper(rt, "UPDATE audit_entry SET actor_role = 'home_affairs' WHERE seq = 2")
-    broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert broken.returncode == 1
+    broken = parflow(rt, "audit", "verify", mini)
+    assert broken.exit_code == 1
     assert "broken at entry 2" in broken.stderr
 
 
@@ -111,7 +109,7 @@ def published(rt: Runtime, code: str) -> None:
 
     from parflow.services.results import service as results
     from parflow.store.models import Agency
-    from tests.lifecycle_helpers import force_state
+    from tests.support.lifecycle import force_state
 
     some_history(rt)
     with rt.db.read() as session:
@@ -152,11 +150,9 @@ def test_snapshot_moved_to_another_entry_is_found(rt: Runtime, mini: str) -> Non
 
 def test_cli_reports_an_unanchored_snapshot(rt: Runtime, mini: str) -> None:
     published(rt, mini)
-    env = {**os.environ, "PARFLOW_DATABASE_URL": rt.db.url, "PARFLOW_SECRET_KEY": "x" * 40}
-    command = [sys.executable, "-m", "parflow.cli", "audit", "verify", mini]
-    ok = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert ok.returncode == 0 and "1 published results snapshot(s) anchored in it" in ok.stdout
+    ok = parflow(rt, "audit", "verify", mini)
+    assert ok.exit_code == 0 and "1 published results snapshot(s) anchored in it" in ok.stdout
     tamper(rt, f"UPDATE result_snapshot SET audit_head_hash = '{'cd' * 32}'")
-    broken = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-    assert broken.returncode == 1 and broken.stderr.count("\n") == 1
+    broken = parflow(rt, "audit", "verify", mini)
+    assert broken.exit_code == 1 and broken.stderr.count("\n") == 1
     assert "not an entry of the audit chain" in broken.stderr

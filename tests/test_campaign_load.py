@@ -15,7 +15,7 @@ from parflow.services.campaigns.load import load_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, Milestone, Person, RoleAssignment, Submission
 from parflow.yamlsource import SourceError
-from tests.conftest import EXAMPLE, FIXTURES
+from tests.support.databases import EXAMPLE, FIXTURES
 
 
 def table_counts(rt: Runtime) -> dict[str, int]:
@@ -37,6 +37,7 @@ def copy_mini(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.both_backends
 def test_example_campaign_loads_with_35_agencies(rt: Runtime) -> None:
     report = load(rt, EXAMPLE)
     assert report.created
@@ -58,6 +59,7 @@ def test_example_campaign_loads_with_35_agencies(rt: Runtime) -> None:
     assert dates["publication"] <= "2022-03-31"
 
 
+@pytest.mark.both_backends
 def test_loading_twice_changes_nothing(rt: Runtime) -> None:
     load(rt, EXAMPLE)
     before = table_counts(rt)
@@ -66,6 +68,7 @@ def test_loading_twice_changes_nothing(rt: Runtime) -> None:
     assert table_counts(rt) == before
 
 
+@pytest.mark.both_backends
 def test_reload_with_a_change_updates_in_place(rt: Runtime, tmp_path: Path) -> None:
     folder = copy_mini(tmp_path)
     load(rt, folder)
@@ -87,6 +90,7 @@ def test_reload_with_a_change_updates_in_place(rt: Runtime, tmp_path: Path) -> N
         )
 
 
+@pytest.mark.both_backends
 def test_roles_follow_the_input(rt: Runtime, tmp_path: Path) -> None:
     folder = copy_mini(tmp_path)
     load(rt, folder)
@@ -101,6 +105,7 @@ def test_roles_follow_the_input(rt: Runtime, tmp_path: Path) -> None:
     assert [(r.role, r.fields) for r in roles] == [("council", ["3"])]
 
 
+@pytest.mark.both_backends
 def test_removing_an_agency_is_refused(rt: Runtime, tmp_path: Path) -> None:
     folder = copy_mini(tmp_path)
     load(rt, folder)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from parflow.settings import PROJECT_ROOT
-from tests.conftest import FIXTURES
+from tests.support.databases import FIXTURES
 
 PARFLOW = [sys.executable, "-m", "parflow.cli"]
 

@@ -14,10 +14,13 @@ from parflow.domain.errors import Conflict
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
 from parflow.web.deps import run_write
-from tests.lifecycle_helpers import audit_count, principal, state_and_version, submission_id
-from tests.workers import Workers
+from tests.support.lifecycle import audit_count, principal, state_and_version, submission_id
+from tests.support.workers import Workers
 
 LOSER_CODES = {"illegal_transition", "stale_version"}
+
+# row locks and lost races behave differently per database: both backends
+pytestmark = pytest.mark.both_backends
 
 
 def race(rt: Runtime, actors: list, sid: int, trigger: str, expected_version: int | None) -> Counter[str]:

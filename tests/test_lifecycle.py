@@ -15,14 +15,8 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
 from parflow.store.models import AuditEntry, Notification, Submission
 from tests.domain.par_index_expected import MAY_FIRE, STATES, TARGET, TRIGGERS
-from tests.lifecycle_helpers import (
-    MINI_PEOPLE,
-    audit_count,
-    force_state,
-    principal,
-    state_and_version,
-    submission_id,
-)
+from tests.support.lifecycle import audit_count, force_state, principal, state_and_version, submission_id
+from tests.support.people import MINI_PEOPLE
 
 DEFINITION_NAME = "par-index"
 
@@ -74,6 +68,7 @@ def test_state_trigger_pair(rt: Runtime, mini: str, state: str, trigger: str) ->
             assert entry.at == rt.clock.now()
 
 
+@pytest.mark.both_backends
 def test_guard_failure_changes_nothing(rt: Runtime, mini: str) -> None:
     sid = submission_id(rt, "dept-a")
     force_state(rt, sid, "self_scored")
@@ -85,6 +80,7 @@ def test_guard_failure_changes_nothing(rt: Runtime, mini: str) -> None:
     assert audit_count(rt, sid) == 0
 
 
+@pytest.mark.both_backends
 def test_stale_expected_version_is_refused(rt: Runtime, mini: str) -> None:
     sid = submission_id(rt, "dept-a")
     editor = principal(rt, MINI_PEOPLE["agency_editor"])
@@ -94,6 +90,7 @@ def test_stale_expected_version_is_refused(rt: Runtime, mini: str) -> None:
     assert state_and_version(rt, sid) == ("self_scored", 2)
 
 
+@pytest.mark.both_backends
 def test_transition_queues_messages_in_the_same_transaction(rt: Runtime, mini: str) -> None:
     sid = submission_id(rt, "dept-a")
     editor = principal(rt, MINI_PEOPLE["agency_editor"])
@@ -107,6 +104,7 @@ def test_transition_queues_messages_in_the_same_transaction(rt: Runtime, mini: s
     assert rows[0].context["to_state"]["vi"] == "Đã gửi tự đánh giá"
 
 
+@pytest.mark.both_backends
 def test_failed_use_case_leaves_no_message(rt: Runtime, mini: str) -> None:
     sid = submission_id(rt, "dept-a")
     editor = principal(rt, MINI_PEOPLE["agency_editor"])
@@ -122,6 +120,7 @@ def test_failed_use_case_leaves_no_message(rt: Runtime, mini: str) -> None:
         assert session.exec(select(Notification)).all() == []
 
 
+@pytest.mark.both_backends
 def test_audit_chain_holds_after_a_sequence(rt: Runtime, mini: str) -> None:
     editor = principal(rt, MINI_PEOPLE["agency_editor"])
     ha = principal(rt, MINI_PEOPLE["home_affairs"])

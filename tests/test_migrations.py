@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -12,6 +13,9 @@ from sqlmodel import SQLModel
 
 from parflow.store.db import Database
 from parflow.store.migrate import alembic_config, current_revision, head_revision, upgrade
+
+# migrations are per dialect: both backends
+pytestmark = pytest.mark.both_backends
 
 
 def test_upgrade_empty_sqlite_then_again(tmp_path: Path) -> None:

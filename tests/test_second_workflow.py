@@ -7,8 +7,8 @@ import pytest
 from parflow.domain.errors import NotFound
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle import submissions
-from tests.conftest import FIXTURES, load_fixture_campaign
-from tests.lifecycle_helpers import principal, state_and_version, submission_id
+from tests.support.databases import FIXTURES, load_fixture_campaign
+from tests.support.lifecycle import principal, state_and_version, submission_id
 
 
 @pytest.fixture

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from tests.scoring.helpers import complete_self_assessment
+import pytest
+
+from tests.support.season import complete_self_assessment
+
+# one request path end to end on the production database as well
+pytestmark = pytest.mark.both_backends
 
 
 def test_submit_then_409_then_history(client, campaign, login, rt) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from parflow.services.common.spreadsheet import safe_cell, safe_row
-from tests.conftest import FIXTURES
+from tests.support.databases import FIXTURES
 from tests.test_cli import env, run  # noqa: F401  (env is a fixture)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parflow.services.common.runtime import Runtime
-from tests.lifecycle_helpers import audit_count, state_and_version, stored, submission_id
+from tests.support.lifecycle import audit_count, state_and_version, stored, submission_id
 
 
 def test_sign_in_failures(mini: str, client) -> None:

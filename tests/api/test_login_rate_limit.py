@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from parflow.services.common.runtime import Runtime
-from tests.conftest import PASSWORD
+from tests.support.passwords import PASSWORD
 
 # the documented defaults (docs/configuration.md)
 PAIR_LIMIT = 5
@@ -81,7 +81,7 @@ def test_address_limit_covers_many_accounts(client: TestClient, mini: str) -> No
 
 
 def test_sign_in_page_shows_the_wait(client: TestClient, mini: str) -> None:
-    from tests.web.test_pages_auth import csrf_from
+    from tests.support.auth import csrf_from
 
     for _ in range(PAIR_LIMIT):
         attempt(client, "ha@mini.example", "wrong")

@@ -20,12 +20,11 @@ from sqlmodel import col, select
 
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, Dispute, Submission
-from tests.conftest import PASSWORD
 from tests.domain.par_index_expected import MAY_FIRE, ROLES, TARGET, TRIGGERS, source_of
-from tests.lifecycle_helpers import audit_count, force_state, state_and_version
-from tests.scoring.helpers import (
-    CITY_LEADER,
-    HOME_AFFAIRS,
+from tests.support.lifecycle import audit_count, force_state, state_and_version
+from tests.support.passwords import PASSWORD
+from tests.support.people import CITY_LEADER, HOME_AFFAIRS
+from tests.support.season import (
     approve,
     complete_self_assessment,
     drive_to,

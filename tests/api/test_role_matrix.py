@@ -9,7 +9,7 @@ import pytest
 
 from parflow.services.common.runtime import Runtime
 from tests.domain.par_index_expected import MAY_FIRE, TARGET, TRIGGERS, source_of
-from tests.lifecycle_helpers import audit_count, force_state, state_and_version, submission_id
+from tests.support.lifecycle import audit_count, force_state, state_and_version, submission_id
 
 ACTORS = {
     "anonymous": None,

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 from parflow.clock import FixedClock
 from parflow.services.common.runtime import Runtime
-from parflow.settings import Settings
 from parflow.store.db import Database
-from tests.conftest import PASSWORD, SEASON_START, TEST_SECRET, _truncate
+from tests.support.databases import SEASON_START, TEST_SECRET, runtime_settings, truncate
 
 
 @dataclass
@@ -37,7 +35,7 @@ class Side:
 def _database(backend: str, request: pytest.FixtureRequest, path: Path) -> Database:
     if backend == "postgres":
         db = Database(request.getfixturevalue("pg_migrated"))
-        _truncate(db)
+        truncate(db)
         return db
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     return Database(f"sqlite:///{path}")
@@ -46,20 +44,8 @@ def _database(backend: str, request: pytest.FixtureRequest, path: Path) -> Datab
 def side(backend: str, request: pytest.FixtureRequest, folder: Path) -> Side:
     folder.mkdir(parents=True)
     db = _database(backend, request, folder / "parflow.db")
-    settings = Settings(
-        data_dir=folder / "data",
-        database_url=db.url,
-        secret_key=TEST_SECRET,
-        base_url="http://testserver",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    settings = runtime_settings(folder / "data", db.url)
     return Side(Runtime(settings=settings, db=db, clock=FixedClock(SEASON_START)), folder / "data")
-
-
-@pytest.fixture(scope="session")
-def light_hash() -> str:
-    """Real argon2id with light parameters (many sign-ins are not what these tests are about)."""
-    return Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
 
 
 @pytest.fixture(

@@ -9,7 +9,6 @@ SMTP server (so rows are `sent` with Message-IDs, others still `pending`).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,16 +16,16 @@ from sqlmodel import select
 
 from parflow import demo_season as ds
 from parflow.notify.catcher import free_port
-from parflow.notify.delivery import deliver_pending
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import extensions
 from parflow.services.deadlines.tick import tick
 from parflow.services.results import service as results
 from parflow.services.scoring import disputes
 from parflow.store.models import Dispute
-from tests.notify.mailtools import ScriptedHandler, SmtpServer, routed
-from tests.scoring.helpers import (
-    HOME_AFFAIRS,
+from tests.support.lifecycle import submission_id
+from tests.support.mail import ScriptedHandler, SmtpServer, deliver, routed
+from tests.support.people import HOME_AFFAIRS
+from tests.support.season import (
     appraise_all,
     approve,
     complete_self_assessment,
@@ -34,7 +33,6 @@ from tests.scoring.helpers import (
     pass_dispute_window,
     send_results,
     start_appraisal,
-    submission_id,
     submit,
 )
 
@@ -58,7 +56,7 @@ def drive_season(rt: Runtime) -> None:
             reason="Sở bị mất điện ba ngày do sự cố lưới điện.",
         )
     )
-    deliver(rt, 40)
+    deliver_some(rt, 40)
     for code, sid in ids.items():
         complete_self_assessment(rt, sid, files=1 if code in ("sgtvt", "q-ngo-quyen") else 0)
         submit(rt, sid)
@@ -106,7 +104,7 @@ def drive_season(rt: Runtime) -> None:
         )
     )
     tick(rt)
-    deliver(rt, 60)
+    deliver_some(rt, 60)
     with rt.db.read() as session:
         assert session.exec(select(Dispute).where(Dispute.status == "accepted")).first() is not None
 
@@ -118,10 +116,11 @@ def others(rt: Runtime) -> list[str]:
         return [c for c in session.exec(select(Agency.code).order_by(Agency.code)).all() if c not in DRIVEN]
 
 
-def deliver(rt: Runtime, limit: int) -> None:
+def deliver_some(rt: Runtime, limit: int) -> None:
+    """Deliver up to `limit` queued messages to a server started for the purpose."""
     server = SmtpServer(ScriptedHandler(), free_port()).start()
     try:
-        report = asyncio.run(deliver_pending(routed(rt, server), limit=limit))
+        report = deliver(routed(rt, server), limit=limit)
         assert report.sent > 0, report.summary()
     finally:
         server.stop()

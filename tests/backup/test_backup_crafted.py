@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from parflow.services.backup import restore
+from parflow.settings import PROJECT_ROOT
 from tests.backup.conftest import Side, side
 from tests.backup.test_backup_refusals import refused
 from tests.backup.test_backup_roundtrip import PARFLOW, load, parflow
-from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.support.databases import FIXTURES
 from tests.test_audit_chain import some_history
 
 MB = 1024 * 1024

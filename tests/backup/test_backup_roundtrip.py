@@ -28,8 +28,8 @@ from parflow.store.models import Campaign, Notification, Person
 from tests.backup.compare import compare
 from tests.backup.conftest import Side
 from tests.backup.season import CAMPAIGN, drive_season
-from tests.conftest import EXAMPLE, FIXTURES, give_passwords
-from tests.scoring.helpers import HOME_AFFAIRS
+from tests.support.databases import EXAMPLE, FIXTURES, give_passwords
+from tests.support.people import HOME_AFFAIRS
 
 PARFLOW = [sys.executable, "-m", "parflow.cli"]
 
@@ -56,12 +56,12 @@ def notifications(side: Side) -> list[Notification]:
         )
 
 
-def test_round_trip_between_backends(pair: tuple[Side, Side], light_hash: str, tmp_path: Path) -> None:
+def test_round_trip_between_backends(pair: tuple[Side, Side], password_hash: str, tmp_path: Path) -> None:
     source, target = pair
-    load(source, EXAMPLE, light_hash)
+    load(source, EXAMPLE, password_hash)
     drive_season(source.rt)
     # the target already has a campaign (other ids) and knows the Home Affairs officer by e-mail
-    load(target, FIXTURES / "mini", light_hash)
+    load(target, FIXTURES / "mini", password_hash)
 
     def known_officer(session) -> None:  # type: ignore[no-untyped-def]
         session.add(

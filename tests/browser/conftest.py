@@ -17,8 +17,7 @@ import pytest
 from parflow.clock import FixedClock
 from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
-from tests.live_server import serving
-from tests.web.conftest import password_hash  # noqa: F401  (light hashes: many sign-ins)
+from tests.support.live_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

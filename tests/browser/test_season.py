@@ -10,7 +10,6 @@ an anonymous reader opens the results and downloads them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,16 +24,14 @@ from parflow.services.scoring import appraisal, self_assessment
 from parflow.services.scoring.score_sheet import scores_of
 from parflow.store.models import Agency, Campaign, Submission
 from tests.browser.conftest import LiveServer
-from tests.conftest import PASSWORD
-from tests.scoring.helpers import drive_to, pass_dispute_window, submission_id
+from tests.support.auth import sign_in_page
+from tests.support.lifecycle import submission_id
+from tests.support.people import COUNCIL_3, HOME_AFFAIRS, SGTVT_FOCAL, STP_FOCAL
+from tests.support.season import drive_to, pass_dispute_window
 
 pytestmark = pytest.mark.browser
 
 CODE = "haiphong-2021"
-FOCAL = "dau-moi.sgtvt@haiphong.example"
-OTHER_FOCAL = "dau-moi.stp@haiphong.example"
-HOME_AFFAIRS = "cchc.nhung@snv.haiphong.example"
-COUNCIL_3 = "thamdinh.hau@haiphong.example"  # appraises field 3 and owns its disputes
 ALSO_RANKED = ("ttr", "q-duong-kinh", "h-thuy-nguyen")
 
 
@@ -45,15 +42,6 @@ def patient_expect() -> Iterator[None]:
     expect.set_options(timeout=30_000)
     yield
     expect.set_options(timeout=5_000)
-
-
-def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def state_of(live: LiveServer, sid: int) -> str:
@@ -130,7 +118,7 @@ def test_a_whole_season_in_the_browser(
     last_two = fill_all_but(live, sid, keep=2)
 
     # --- the focal point types the last two scores, attaches a file and submits -----------------
-    sign_in(page, FOCAL)
+    sign_in_page(page, SGTVT_FOCAL)
     page.click("nav >> text=Hồ sơ của cơ quan")
     page.wait_for_url(f"**/submissions/{sid}")
     expect(page.locator("#state")).to_have_text("Đang tự đánh giá")
@@ -169,7 +157,7 @@ def test_a_whole_season_in_the_browser(
     assert state_of(live, sid) == "self_scored"
 
     # --- Home Affairs: the board, then start the appraisal ------------------------------------------
-    sign_in(page, HOME_AFFAIRS)
+    sign_in_page(page, HOME_AFFAIRS)
     page.click("nav >> text=Bảng theo dõi")
     page.wait_for_selector("table.board")
     expect(page.locator("table.board tbody tr")).to_have_count(35)
@@ -186,7 +174,7 @@ def test_a_whole_season_in_the_browser(
         stored = scores_of(session, [sid])[sid][disputed].self_score
     assert stored is not None and stored > 0
     lowered = (stored / 2).quantize(Decimal("0.01"))
-    sign_in(page, COUNCIL_3)
+    sign_in_page(page, COUNCIL_3)
     page.click("nav >> text=Thẩm định")
     row = page.locator("tr", has_text="Sở Giao thông vận tải")
     row.get_by_role("link", name="Thẩm định", exact=True).click()
@@ -202,7 +190,7 @@ def test_a_whole_season_in_the_browser(
     expect(page.locator(".flash")).to_contain_text("Đã thực hiện: Gửi kết quả thẩm định.")
 
     # --- the agency disputes the lowered leaf -----------------------------------------------------
-    sign_in(page, FOCAL)
+    sign_in_page(page, SGTVT_FOCAL)
     page.goto(f"/submissions/{sid}")
     page.click("a[data-trigger=dispute]")
     page.check(f'[id="pick-{disputed}"]')
@@ -214,7 +202,7 @@ def test_a_whole_season_in_the_browser(
     expect(page.locator("#state")).to_have_text("Đang giải trình")
 
     # --- the member accepts it -------------------------------------------------------------------
-    sign_in(page, COUNCIL_3)
+    sign_in_page(page, COUNCIL_3)
     page.click("nav >> text=Thẩm định")
     page.click(f"text=tiêu chí {disputed}")
     page.check("input[name=outcome][value=accepted]")
@@ -226,7 +214,7 @@ def test_a_whole_season_in_the_browser(
 
     # --- past the dispute window: survey, approval, exclusion, publication ----------------------
     pass_dispute_window(rt, sid)
-    sign_in(page, HOME_AFFAIRS)
+    sign_in_page(page, HOME_AFFAIRS)
     page.goto(f"/campaigns/{CODE}")
     with rt.db.read() as session:
         campaign_id = session.exec(select(Campaign.id).where(Campaign.code == CODE)).one()
@@ -276,7 +264,7 @@ def test_a_whole_season_in_the_browser(
 
 def test_a_forged_form_is_refused(page, live: LiveServer, campaign: str) -> None:  # type: ignore[no-untyped-def]
     sid = submission_id(live.rt, "sgtvt")
-    sign_in(page, FOCAL)
+    sign_in_page(page, SGTVT_FOCAL)
     page.goto(f"/submissions/{sid}/self-assessment")
     page.fill('input[name="score-1.1.1"]', "0,5")
     # what a page on another site could send: the form without this session's token
@@ -289,7 +277,7 @@ def test_a_forged_form_is_refused(page, live: LiveServer, campaign: str) -> None
 
 def test_another_agencys_page_is_not_found(page, live: LiveServer, campaign: str) -> None:  # type: ignore[no-untyped-def]
     sid = submission_id(live.rt, "sgtvt")
-    sign_in(page, OTHER_FOCAL)
+    sign_in_page(page, STP_FOCAL)
     response = page.goto(f"/submissions/{sid}")
     assert response is not None and response.status == 404
     assert "Không tìm thấy" in page.content() and "Sở Giao thông vận tải" not in page.content()

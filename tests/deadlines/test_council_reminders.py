@@ -4,7 +4,7 @@ ones are cancelled) as soon as their part is done."""
 from __future__ import annotations
 
 from parflow.services.deadlines.tick import tick
-from tests.scoring.helpers import appraise_all, drive_to
+from tests.support.season import appraise_all, drive_to
 
 from .conftest import local, outbox, submission_of
 

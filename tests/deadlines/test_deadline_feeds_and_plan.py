@@ -26,7 +26,8 @@ from parflow.services.deadlines import calendar_feed
 from parflow.services.monitoring.status import campaign_status
 from parflow.store.models import Agency, AuditEntry, Milestone
 from tests.observability.scrape import parse, total
-from tests.scoring.helpers import drive_to, submission_id
+from tests.support.lifecycle import submission_id
+from tests.support.season import drive_to
 
 from .conftest import outbox
 

@@ -6,11 +6,13 @@ from collections import Counter
 from datetime import date, timedelta
 
 import holidays
+import pytest
 from sqlmodel import col, select
 
 from parflow.services.deadlines.tick import tick
 from parflow.store.models import Notification, Submission
-from tests.scoring.helpers import HOME_AFFAIRS, complete_self_assessment
+from tests.support.people import HOME_AFFAIRS
+from tests.support.season import complete_self_assessment
 
 from .conftest import local, outbox, submission_of
 
@@ -57,6 +59,7 @@ def test_reminders_go_to_pending_agencies_only_and_stop_after_submit(rt, early, 
     assert not emails & {"dau-moi.sgtvt@haiphong.example", "dau-moi.stp@haiphong.example"}
 
 
+@pytest.mark.both_backends
 def test_ten_ticks_at_the_same_instant_send_each_message_once(rt, campaign) -> None:
     instant = local("2022-01-17 08:00")  # first escalation step (+1 working day)
     reports = [tick(rt, instant) for _ in range(10)]
@@ -71,6 +74,7 @@ def test_ten_ticks_at_the_same_instant_send_each_message_once(rt, campaign) -> N
     assert due == []
 
 
+@pytest.mark.both_backends
 def test_catch_up_after_a_two_day_outage(rt, early) -> None:
     tick(rt, local("2022-01-07 08:00"))  # 5 working days before: on time
     # the scheduler is down on 12/01 and 13/01 (2- and 1-day reminders) and back at 08:30 on 14/01

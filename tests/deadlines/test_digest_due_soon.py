@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parflow.services.deadlines.digest import enqueue_due_digests
-from tests.conftest import FIXTURES, load_fixture_campaign
+from tests.support.databases import FIXTURES, load_fixture_campaign
 
 from .conftest import outbox
 

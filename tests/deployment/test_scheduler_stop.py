@@ -15,9 +15,9 @@ import pytest
 from parflow.notify.catcher import free_port
 from parflow.notify.delivery import deliver_pending
 from parflow.services.common.runtime import Runtime
-from tests.conftest import TEST_SECRET
 from tests.deployment.processes import Process, environment
-from tests.notify.mailtools import ScriptedHandler, SmtpServer, people, queue_reminders, routed, rows
+from tests.support.databases import TEST_SECRET
+from tests.support.mail import ScriptedHandler, SmtpServer, people, queue_reminders, routed, rows
 
 MESSAGES = 30
 

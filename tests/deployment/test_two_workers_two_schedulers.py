@@ -29,11 +29,14 @@ from parflow.notify.catcher import free_port
 from parflow.services.common import audit
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import AuditEntry, Campaign, Notification, Submission
-from tests.conftest import EXAMPLE, PASSWORD, TEST_SECRET, load_fixture_campaign
 from tests.deployment.processes import Process, environment, wait_until_healthy
-from tests.notify.mailtools import ScriptedHandler, SmtpServer
 from tests.observability.scrape import parse, total, value
-from tests.scoring.helpers import HOME_AFFAIRS, complete_self_assessment, submission_id
+from tests.support.databases import EXAMPLE, TEST_SECRET, load_fixture_campaign
+from tests.support.lifecycle import submission_id
+from tests.support.mail import ScriptedHandler, SmtpServer
+from tests.support.passwords import PASSWORD
+from tests.support.people import HOME_AFFAIRS
+from tests.support.season import complete_self_assessment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SEASON_FROM = datetime(2022, 1, 3, 9, 0, tzinfo=VN)  # before the first self-assessment reminder

@@ -1,5 +1,5 @@
-"""Fixtures of the fault-injection tests: the e-mail tests' real aiosmtpd servers, plus a raw TCP
-server that breaks the SMTP conversation on purpose (`rawsmtp.RawSmtp`)."""
+"""Fixtures of the fault-injection tests: besides the real aiosmtpd servers (tests/support/mail.py),
+a raw TCP server that breaks the SMTP conversation on purpose (`rawsmtp.RawSmtp`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import pytest
 
 from parflow.notify.catcher import free_port
 from tests.faults.rawsmtp import RawSmtp
-from tests.notify.conftest import mail_rt, server_factory, smtp_server
-
-__all__ = ["mail_rt", "raw_smtp", "server_factory", "smtp_server"]
 
 
 @pytest.fixture

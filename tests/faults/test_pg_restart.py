@@ -30,16 +30,18 @@ from parflow.services.common import audit
 from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import AuditEntry, Campaign, Submission
-from tests.conftest import PASSWORD, _in_ci
 from tests.faults.live import call, token
-from tests.live_server import serving
-from tests.scoring.helpers import complete_self_assessment, submission_id
-from tests.workers import Workers
+from tests.support.databases import in_ci
+from tests.support.lifecycle import submission_id
+from tests.support.live_server import serving
+from tests.support.passwords import PASSWORD
+from tests.support.season import complete_self_assessment
+from tests.support.workers import Workers
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
-        not (_in_ci() or os.environ.get("PARFLOW_TEST_PG_RESTART") == "1"),
+        not (in_ci() or os.environ.get("PARFLOW_TEST_PG_RESTART") == "1"),
         reason="restarts PostgreSQL: set PARFLOW_TEST_PG_RESTART=1 (always on under CI=true)",
     ),
 ]

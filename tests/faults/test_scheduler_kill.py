@@ -36,7 +36,7 @@ from parflow.services.common import outbox
 from parflow.services.common.runtime import Runtime
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Campaign, Notification
-from tests.notify.mailtools import ScriptedHandler, SmtpServer, people
+from tests.support.mail import ScriptedHandler, SmtpServer, people
 
 # A delivery run claims this many due rows at a time and sends them in order (the scheduler uses
 # the default policy); each claim waits for the previous chunk's outcomes to be recorded.
@@ -177,6 +177,7 @@ def tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
 
 
+@pytest.mark.both_backends
 def test_killed_twice_mid_batch_loses_nothing(
     mail_rt: Runtime, smtp_server: SmtpServer, backend: str, tmp_path: Path
 ) -> None:

@@ -21,7 +21,7 @@ from parflow.notify.delivery import DeliveryPolicy, DeliveryReport, deliver_pend
 from parflow.notify.message import message_id
 from parflow.services.common.runtime import Runtime
 from tests.faults.rawsmtp import RawSmtp
-from tests.notify.mailtools import SmtpServer, later, people, queue_reminders, routed, rows
+from tests.support.mail import SmtpServer, later, people, queue_reminders, routed, rows
 
 DOMAIN = "snv.haiphong.example"
 # short pauses between reconnects; the per-operation timeout stays at its generous default (20 s)

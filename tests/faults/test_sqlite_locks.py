@@ -27,11 +27,12 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.tick import tick
 from parflow.store.db import Database, is_lock_error
 from parflow.store.models import AuditEntry, Campaign, Criterion, Score, Submission
-from tests.conftest import PASSWORD
 from tests.faults.live import call, token
-from tests.live_server import serving
-from tests.scoring.helpers import complete_self_assessment, submission_id
-from tests.workers import Workers
+from tests.support.lifecycle import submission_id
+from tests.support.live_server import serving
+from tests.support.passwords import PASSWORD
+from tests.support.season import complete_self_assessment
+from tests.support.workers import Workers
 
 WRITER_AGENCY = "sgtvt"
 EVENT_AGENCIES = ("stp", "sct")

@@ -10,12 +10,11 @@ from fastapi.testclient import TestClient
 import parflow.web
 from parflow.notify.delivery import deliver_pending
 from parflow.services.common.runtime import Runtime
-from tests.notify.mailtools import SmtpServer, routed
-from tests.scoring.helpers import complete_self_assessment
+from tests.support.mail import SmtpServer, routed
+from tests.support.people import HOME_AFFAIRS, STP_FOCAL
+from tests.support.season import complete_self_assessment
 
 FOCAL = "dau-moi.sgtvt@haiphong.example"
-OTHER_FOCAL = "dau-moi.stp@haiphong.example"
-HOME_AFFAIRS = "cchc.nhung@snv.haiphong.example"
 
 
 def submit(client: TestClient, campaign: str, login) -> int:  # type: ignore[no-untyped-def]
@@ -43,7 +42,7 @@ def test_messages_of_a_submission_with_their_delivery_status(
 
     # the agency itself may look; another agency may not even know the submission exists
     assert client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(FOCAL)).status_code == 200
-    hidden = client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(OTHER_FOCAL))
+    hidden = client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(STP_FOCAL))
     assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
     assert client.get(f"/api/v1/submissions/{sid}/notifications").status_code == 401
     assert client.get("/api/v1/submissions/999999/notifications", headers=login(FOCAL)).status_code == 404

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from parflow.cli import app
 from parflow.services.common.runtime import Runtime
-from tests.notify.mailtools import SmtpServer, people, queue_reminders, rows
+from tests.support.mail import SmtpServer, people, queue_reminders, rows
 
 
 @pytest.fixture

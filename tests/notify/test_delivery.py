@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from parflow.notify.delivery import DeliveryPolicy, deliver_pending
 from parflow.notify.message import message_id, thread_root
 from parflow.services.common import outbox
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Notification
-from tests.notify.mailtools import SmtpServer, later, people, queue_reminders, routed, rows
+from tests.support.mail import SmtpServer, deliver, later, people, queue_reminders, routed, rows
 
-
-def deliver(rt: Runtime, **kwargs) -> object:  # type: ignore[no-untyped-def]
-    return asyncio.run(deliver_pending(rt, **kwargs))
+# claims take rows with SKIP LOCKED on PostgreSQL and one writer at a time on SQLite
+pytestmark = pytest.mark.both_backends
 
 
 def test_a_batch_goes_over_one_connection(mail_rt: Runtime, smtp_server: SmtpServer) -> None:

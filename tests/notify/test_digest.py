@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from parflow.notify.render import render
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.digest import enqueue_due_digests
 from parflow.store.models import Campaign
-from tests.notify.mailtools import rows
+from tests.support.mail import rows
 
 
 def at(rt: Runtime, iso_local: str) -> datetime:
@@ -25,6 +26,7 @@ def digests(rt: Runtime, iso_local: str) -> int:
     return rt.db.run(lambda s: enqueue_due_digests(s, rt, now))
 
 
+@pytest.mark.both_backends
 def test_one_digest_per_officer_per_working_day(rt: Runtime, campaign: str) -> None:
     assert digests(rt, "2022-01-10T06:59") == 0  # Monday, before 07:00
     assert digests(rt, "2022-01-10T07:00") == 2  # both Home Affairs officers

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlmodel import select
 
-from parflow.notify.delivery import deliver_pending
 from parflow.notify.samples import sample
 from parflow.services.common.runtime import Runtime
 from parflow.settings import SmtpSecurity
 from parflow.store.models import Person
-from tests.notify.mailtools import Certificate, SmtpServer, people, queue_reminders, routed, rows
-
-
-def deliver(rt: Runtime):  # type: ignore[no-untyped-def]
-    return asyncio.run(deliver_pending(rt))
+from tests.support.mail import Certificate, SmtpServer, deliver, people, queue_reminders, routed, rows
 
 
 def vietnamese_person(rt: Runtime, email: str = "dau-moi.anh-tuyet@haiphong.example") -> Person:

@@ -19,9 +19,10 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import calendar_feed
 from parflow.store.models import Person
 from parflow.web.app import create_app
-from tests import logging_state
-from tests.conftest import PASSWORD
-from tests.scoring.helpers import complete_self_assessment, submission_id
+from tests.support import logging_state
+from tests.support.lifecycle import submission_id
+from tests.support.passwords import PASSWORD
+from tests.support.season import complete_self_assessment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -104,6 +105,7 @@ def test_text_format(rt: Runtime, campaign: str, client: TestClient) -> None:
         configure_logging("yaml", stream=stream)
 
 
+@pytest.mark.both_backends
 def test_database_errors_name_no_values(rt: Runtime, campaign: str) -> None:
     """An error that reaches a log line shows the statement, not the values it carried."""
     secret = "$argon2id$secret-hash-that-must-not-be-logged"

@@ -20,9 +20,10 @@ from parflow.scheduler.metrics_endpoint import MetricsServer
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Notification
 from parflow.web.app import create_app
-from tests.notify.mailtools import ScriptedHandler, SmtpServer, routed
 from tests.observability.scrape import Samples, parse, total, value
-from tests.scoring.helpers import complete_self_assessment, submission_id
+from tests.support.lifecycle import submission_id
+from tests.support.mail import ScriptedHandler, SmtpServer, routed
+from tests.support.season import complete_self_assessment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 EVENT_ROUTE = "/api/v1/submissions/{submission_id}/events/{trigger}"
@@ -54,6 +55,7 @@ def outbox_in_db(rt: Runtime) -> Counter[str]:
         return Counter(session.exec(select(Notification.status)).all())
 
 
+@pytest.mark.both_backends
 def test_figures_move_with_events_ticks_and_deliveries(
     rt: Runtime, campaign: str, local_client: TestClient, login, smtp: SmtpServer
 ) -> None:
@@ -150,6 +152,7 @@ def test_scheduler_serves_its_own_metrics(rt: Runtime, campaign: str) -> None:
         server.stop()
 
 
+@pytest.mark.both_backends
 def test_metrics_still_answer_when_the_database_does_not(rt: Runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A scrape without the database still carries the process's figures, and says what is missing."""
     from parflow.store.db import Database

@@ -6,12 +6,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from parflow.services.common.runtime import Runtime
-from tests.lifecycle_helpers import submission_id
-from tests.scoring.helpers import complete_self_assessment, start_appraisal, submit
-from tests.web.conftest import HOME_AFFAIRS
+from tests.support.lifecycle import submission_id
+from tests.support.people import HOME_AFFAIRS
+from tests.support.season import complete_self_assessment, start_appraisal, submit
+
+# keyset paging orders and compares values in the database
+pytestmark = pytest.mark.both_backends
 
 Login = Callable[[str], dict[str, str]]
 

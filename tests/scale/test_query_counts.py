@@ -13,9 +13,12 @@ from sqlmodel import col, select
 
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Campaign, Submission
-from tests.conftest import give_passwords
 from tests.scale.conftest import home_affairs, recording
-from tests.web.conftest import sign_in
+from tests.support.auth import sign_in
+from tests.support.databases import give_passwords
+
+# statement counts depend on the dialect (RETURNING, eager loads)
+pytestmark = pytest.mark.both_backends
 
 SMALL, LARGE = ("ha-noi", 5), ("ho-chi-minh", 50)
 

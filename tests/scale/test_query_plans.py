@@ -24,9 +24,9 @@ from parflow.services.deadlines.tick import tick
 from parflow.store.db import Database
 from parflow.store.models import Campaign, Submission
 from parflow.web.app import create_app
-from tests.conftest import _truncate, give_passwords
 from tests.scale.conftest import Recorded, home_affairs, recording
-from tests.web.conftest import sign_in
+from tests.support.auth import sign_in
+from tests.support.databases import give_passwords, truncate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,14 +39,14 @@ def national(pg_migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     from benchmarks.generate import runtime_for
 
     db = Database(pg_migrated)
-    _truncate(db)
+    truncate(db)
     db.dispose()
     rt = runtime_for(pg_migrated, tmp_path_factory.mktemp("plans"))
     generate(rt, provinces=PROVINCES, agencies=AGENCIES)
     yield rt
     rt.db.dispose()
     cleanup = Database(pg_migrated)
-    _truncate(cleanup)
+    truncate(cleanup)
     cleanup.dispose()
 
 

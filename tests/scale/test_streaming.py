@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from parflow.services.common.lookups import get_campaign
@@ -12,6 +13,9 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.monitoring.status import campaign_status, iter_status
 from parflow.services.results import exports as result_exports
 from parflow.services.results import service as results
+
+# streaming uses server-side cursors on PostgreSQL
+pytestmark = pytest.mark.both_backends
 
 
 def test_status_in_small_batches_is_the_whole_status(rt: Runtime, campaign: str) -> None:

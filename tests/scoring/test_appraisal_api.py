@@ -3,14 +3,9 @@ progress per field and member for Home Affairs; send_results needs every leaf ap
 
 from __future__ import annotations
 
-from tests.scoring.conftest import COUNCIL_1_4, COUNCIL_3, COUNCIL_7_8, HOME_AFFAIRS, SGTVT_FOCAL
-from tests.scoring.helpers import (
-    appraise_all,
-    complete_self_assessment,
-    start_appraisal,
-    submission_id,
-    submit,
-)
+from tests.support.lifecycle import submission_id
+from tests.support.people import COUNCIL_1_4, COUNCIL_3, COUNCIL_7_8, HOME_AFFAIRS, SGTVT_FOCAL
+from tests.support.season import appraise_all, complete_self_assessment, start_appraisal, submit
 
 
 def appraise(client, login, sid, code, body, who=COUNCIL_1_4):

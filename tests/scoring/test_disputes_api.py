@@ -9,16 +9,17 @@ from decimal import Decimal
 from sqlmodel import select
 
 from parflow.store.models import Dispute, Notification, Submission
-from tests.scoring.conftest import (
+from tests.support.auth import sign_in
+from tests.support.people import (
     COUNCIL_1_4,
     COUNCIL_3,
     COUNCIL_7_8,
     HOME_AFFAIRS,
-    OTHER_FOCAL,
     SGTVT_FOCAL,
     SGTVT_HEAD,
+    STP_FOCAL,
 )
-from tests.scoring.helpers import (
+from tests.support.season import (
     appraise_all,
     complete_self_assessment,
     dispute_window_closes,
@@ -26,7 +27,6 @@ from tests.scoring.helpers import (
     start_appraisal,
     submit,
 )
-from tests.web.conftest import sign_in
 
 LOWERED = {
     "1.1.3": (Decimal("0.50"), "Chưa đủ tài liệu chứng minh hoàn thành 100% kế hoạch."),
@@ -268,17 +268,17 @@ def test_another_agencys_dispute_reads_like_an_unknown_one(client, login, rt, si
     assert filed.status_code == 201, filed.text
     real = filed.json()["disputes"][0]["id"]
     unknown = real + 1000
-    headers = {**login(OTHER_FOCAL), "Accept-Language": "en"}
-    before = resolve(client, login, real, {"outcome": "rejected", "reason": "x"}, OTHER_FOCAL)
+    headers = {**login(STP_FOCAL), "Accept-Language": "en"}
+    before = resolve(client, login, real, {"outcome": "rejected", "reason": "x"}, STP_FOCAL)
     for dispute_id in (real, unknown):
         got = client.get(f"/api/v1/disputes/{dispute_id}", headers=headers)
         assert got.status_code == 404
         assert got.json() == {"detail": f"No dispute {dispute_id}.", "code": "not_found"}
-        answer = resolve(client, login, dispute_id, {"outcome": "rejected", "reason": "x"}, OTHER_FOCAL)
+        answer = resolve(client, login, dispute_id, {"outcome": "rejected", "reason": "x"}, STP_FOCAL)
         assert answer.status_code == 404
         assert answer.json() == {"detail": f"No dispute {dispute_id}.", "code": "not_found"}
     assert before.json()["detail"] == f"No dispute {real}."
-    sign_in(client, OTHER_FOCAL)
+    sign_in(client, STP_FOCAL)
     pages = {i: client.get(f"/disputes/{i}") for i in (real, unknown)}
     assert {p.status_code for p in pages.values()} == {404}
     sentence = "Không tìm thấy nội dung giải trình số {}."

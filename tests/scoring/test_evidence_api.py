@@ -9,8 +9,8 @@ import zipfile
 from parflow.demo_season import evidence_pdf
 from parflow.services.evidence.store import blob_path
 from parflow.store.models import Criterion
-from tests.scoring.conftest import COUNCIL_1_4, HOME_AFFAIRS, OTHER_FOCAL, SGTVT_FOCAL
-from tests.scoring.helpers import complete_self_assessment, start_appraisal, submit
+from tests.support.people import COUNCIL_1_4, HOME_AFFAIRS, SGTVT_FOCAL, STP_FOCAL
+from tests.support.season import complete_self_assessment, start_appraisal, submit
 
 PDF = evidence_pdf("Sở Giao thông vận tải", Criterion(code="1.1.1", title_vi="x"))  # type: ignore[call-arg]
 
@@ -53,7 +53,7 @@ def test_a_pdf_is_stored_by_its_hash_and_downloaded_back(client, login, rt, sid)
     assert download.headers["x-content-type-options"] == "nosniff"
     # Home Affairs may read it too; another agency may not even see it
     assert client.get(body["download_path"], headers=login(HOME_AFFAIRS)).status_code == 200
-    assert client.get(body["download_path"], headers=login(OTHER_FOCAL)).status_code == 404
+    assert client.get(body["download_path"], headers=login(STP_FOCAL)).status_code == 404
     history = client.get(f"/api/v1/submissions/{sid}/history", headers=login(SGTVT_FOCAL)).json()
     assert history[-1]["action"] == "evidence"
 
@@ -192,7 +192,7 @@ def test_evidence_satisfies_the_submit_guard_instead_of_an_explanation(client, l
 
 def test_who_and_when(client, login, rt, sid) -> None:
     assert upload(client, login, sid, PDF, who=HOME_AFFAIRS).status_code == 403
-    assert upload(client, login, sid, PDF, who=OTHER_FOCAL).status_code == 404
+    assert upload(client, login, sid, PDF, who=STP_FOCAL).status_code == 404
     added = upload(client, login, sid, PDF).json()
     complete_self_assessment(rt, sid)
     submit(rt, sid)

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from parflow.services.evidence.types import sniff
-from tests.scoring.conftest import SGTVT_FOCAL
 from tests.scoring.test_evidence_api import PDF, docx_bytes, upload
-from tests.web.conftest import sign_in
+from tests.support.auth import sign_in
+from tests.support.people import SGTVT_FOCAL
 
 
 def many_entries_docx(path: Path, count: int) -> Path:

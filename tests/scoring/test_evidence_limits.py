@@ -14,9 +14,9 @@ from parflow.services.common.lookups import get_campaign
 from parflow.services.evidence.store import blob_path
 from parflow.services.evidence.sweep import GRACE, sweep
 from parflow.store.models import AuditEntry, Score
-from tests.scoring.conftest import OTHER_FOCAL, SGTVT_FOCAL
-from tests.scoring.helpers import submission_id
 from tests.scoring.test_evidence_api import PDF, upload
+from tests.support.lifecycle import submission_id
+from tests.support.people import SGTVT_FOCAL, STP_FOCAL
 
 
 def test_a_bulk_update_of_long_explanations_writes_a_small_audit_entry(
@@ -74,7 +74,7 @@ def test_total_size_per_submission_is_limited(client, login, rt, sid) -> None:
 def test_files_nothing_refers_to_are_swept_and_shared_files_are_kept(client, login, rt, sid) -> None:
     other = submission_id(rt, "stp")
     mine = [upload(client, login, sid, PDF, criterion=c).json()["id"] for c in ("1.1.1", "1.1.2")]
-    theirs = upload(client, login, other, PDF, who=OTHER_FOCAL).json()["id"]
+    theirs = upload(client, login, other, PDF, who=STP_FOCAL).json()["id"]
     digest_only_here = upload(client, login, sid, PDF + b"%only", criterion="1.1.3").json()
     stored = blob_path(rt.settings.evidence_dir, digest_only_here["sha256"])
     shared = blob_path(rt.settings.evidence_dir, upload(client, login, sid, PDF).json()["sha256"])
@@ -88,6 +88,6 @@ def test_files_nothing_refers_to_are_swept_and_shared_files_are_kept(client, log
         client.delete(f"/api/v1/submissions/{sid}/evidence/{eid}", headers=login(SGTVT_FOCAL))
     assert sweep(rt, now=later).removed == 0 and shared.exists()  # another row (agency) still uses it
     assert (
-        client.get(f"/api/v1/submissions/{other}/evidence/{theirs}", headers=login(OTHER_FOCAL)).status_code
+        client.get(f"/api/v1/submissions/{other}/evidence/{theirs}", headers=login(STP_FOCAL)).status_code
         == 200
     )

@@ -14,6 +14,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import yaml
 from openpyxl import load_workbook
 from sqlmodel import col, select
@@ -23,9 +24,10 @@ from parflow.domain.criteria import load_criteria_set
 from parflow.services.common import audit
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Agency, Campaign, Score, Submission
-from tests.conftest import PASSWORD
-from tests.scoring.conftest import COUNCIL_3, HOME_AFFAIRS
-from tests.scoring.helpers import (
+from tests.support.lifecycle import submission_id
+from tests.support.passwords import PASSWORD
+from tests.support.people import COUNCIL_3, HOME_AFFAIRS
+from tests.support.season import (
     SURVEY_FILE,
     appraise_all,
     approve,
@@ -34,9 +36,11 @@ from tests.scoring.helpers import (
     pass_dispute_window,
     send_results,
     start_appraisal,
-    submission_id,
     submit,
 )
+
+# the whole season once on each database
+pytestmark = pytest.mark.both_backends
 
 EXAMPLE = PROJECT_ROOT / "examples" / "haiphong-2021"
 SETS = {

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from parflow.store.models import Agency, Campaign, Notification, Score, Submission
-from tests.scoring.conftest import COUNCIL_1_4, HOME_AFFAIRS, SGTVT_FOCAL
-from tests.scoring.helpers import CITY_LEADER, drive_to, submission_id
+from tests.support.lifecycle import submission_id
+from tests.support.people import CITY_LEADER, COUNCIL_1_4, HOME_AFFAIRS, SGTVT_FOCAL
+from tests.support.season import drive_to
 
 KEEP = ("sgtvt", "ttr", "q-duong-kinh")
 

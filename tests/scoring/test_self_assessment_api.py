@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.lifecycle_helpers import stored
-from tests.scoring.conftest import HOME_AFFAIRS, OTHER_FOCAL, SGTVT_FOCAL, SGTVT_HEAD
-from tests.scoring.helpers import complete_self_assessment
+from tests.support.lifecycle import stored
+from tests.support.people import HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD, STP_FOCAL
+from tests.support.season import complete_self_assessment
 
 
 def put(client, login, sid, code, body, who=SGTVT_FOCAL, lang="en"):
@@ -87,7 +87,7 @@ def test_only_the_agency_scores_its_own_submission(client, login, sid) -> None:
     forbidden = put(client, login, sid, "1.1.3", {"score": "1"}, who=HOME_AFFAIRS)
     assert forbidden.status_code == 403 and forbidden.json()["code"] == "forbidden"
     # another agency does not even see it
-    assert put(client, login, sid, "1.1.3", {"score": "1"}, who=OTHER_FOCAL).status_code == 404
+    assert put(client, login, sid, "1.1.3", {"score": "1"}, who=STP_FOCAL).status_code == 404
     anonymous = client.put(f"/api/v1/submissions/{sid}/scores/1.1.3", json={"score": "1"})
     assert anonymous.status_code == 401
 

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from parflow.cli import app
 from parflow.domain.errors import Invalid
 from parflow.store.models import AuditEntry, Score, Submission
-from tests.scoring.conftest import HOME_AFFAIRS, SGTVT_FOCAL
-from tests.scoring.helpers import SURVEY_FILE, drive_to, import_survey, submission_id
+from tests.support.lifecycle import submission_id
+from tests.support.people import HOME_AFFAIRS, SGTVT_FOCAL
+from tests.support.season import SURVEY_FILE, drive_to, import_survey
 
 runner = CliRunner()
 

@@ -7,21 +7,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 from parflow.clock import FixedClock
 from parflow.services.common.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web.app import create_app
-from tests.conftest import PASSWORD
-from tests.notify.conftest import certificate  # noqa: F401  (a throw-away TLS certificate)
 from tests.security.world import World, build_world, copy_world, settings_for
-
-
-@pytest.fixture(scope="session")
-def password_hash() -> str:
-    """Light argon2 parameters (verification still runs argon2id)."""
-    return Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
 
 
 @pytest.fixture(scope="session")

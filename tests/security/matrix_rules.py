@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.conftest import EXAMPLE
+from tests.support.databases import EXAMPLE
 
 ACTORS = (
     "anonymous",

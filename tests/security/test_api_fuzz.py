@@ -33,9 +33,9 @@ from parflow.services.common.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web import tokens
 from parflow.web.app import create_app
-from tests.conftest import TEST_SECRET
-from tests.scoring.helpers import HOME_AFFAIRS
 from tests.security.world import TARGET_AGENCIES, World, copy_world, settings_for
+from tests.support.databases import TEST_SECRET
+from tests.support.people import HOME_AFFAIRS
 
 EXAMPLES = int(os.environ.get("PARFLOW_FUZZ_EXAMPLES", "5"))
 # Operations that must have answered 2xx at least once per actor. Measured at the default 5

@@ -24,8 +24,6 @@ from parflow.services.common.runtime import Runtime
 from parflow.web import tokens
 from parflow.web.app import create_app
 from parflow.web.session import COOKIE, SessionCodec
-from tests.conftest import PASSWORD, TEST_SECRET
-from tests.scoring.helpers import HOME_AFFAIRS
 from tests.security.matrix_rules import ACTORS, IGNORED, RULES, Case
 from tests.security.world import (
     CAMPAIGN,
@@ -38,6 +36,9 @@ from tests.security.world import (
     World,
     restore,
 )
+from tests.support.databases import TEST_SECRET
+from tests.support.passwords import PASSWORD
+from tests.support.people import HOME_AFFAIRS
 
 CSRF = "csrf-token-of-the-matrix-test"
 UNKNOWN = {

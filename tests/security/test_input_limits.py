@@ -14,15 +14,9 @@ from fastapi.testclient import TestClient
 
 from parflow.services.common.runtime import Runtime
 from parflow.web.app import create_app
-from tests.scoring.conftest import COUNCIL_1_4, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
-from tests.scoring.helpers import (
-    appraise_all,
-    complete_self_assessment,
-    send_results,
-    start_appraisal,
-    submission_id,
-    submit,
-)
+from tests.support.lifecycle import submission_id
+from tests.support.people import COUNCIL_1_4, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
+from tests.support.season import appraise_all, complete_self_assessment, send_results, start_appraisal, submit
 
 TEXTS = {
     "vietnamese": "Đã hoàn thành 100% kế hoạch cải cách hành chính năm 2021 – Sở Giao thông vận tải",
@@ -68,6 +62,7 @@ def judged(response, sent: str, kept: str | None, problems: list[str], where: st
         problems.append(f"{where}: sent {sent!r}, kept {kept!r}")
 
 
+@pytest.mark.both_backends
 @pytest.mark.slow
 def test_unicode_in_every_free_text_field(
     rt: Runtime, campaign: str, client: TestClient, login: HeadersFor

@@ -18,10 +18,11 @@ from parflow.notify.delivery import deliver_pending
 from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings, SmtpSecurity
 from parflow.web.app import create_app
-from tests import logging_state
-from tests.conftest import PASSWORD, TEST_SECRET
-from tests.notify.mailtools import Certificate, ScriptedHandler, SmtpServer, people, queue_reminders, routed
-from tests.scoring.helpers import HOME_AFFAIRS
+from tests.support import logging_state
+from tests.support.databases import TEST_SECRET
+from tests.support.mail import Certificate, ScriptedHandler, SmtpServer, people, queue_reminders, routed
+from tests.support.passwords import PASSWORD
+from tests.support.people import HOME_AFFAIRS
 
 SMTP_PASSWORD = "smtp-Pa55word-never-shown-7"
 DB_PASSWORD = "db-Pa55word-never-shown-9"

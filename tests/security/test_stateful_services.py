@@ -47,7 +47,6 @@ from parflow.services.scoring import appraisal, disputes, self_assessment
 from parflow.store.db import Database
 from parflow.store.models import AuditEntry, Campaign, Criterion, Dispute, Notification, Score, Submission
 from tests.domain.par_index_expected import MAY_FIRE, TARGET
-from tests.scoring.helpers import HOME_AFFAIRS
 from tests.security.world import (
     CAMPAIGN,
     CITY_LEADER,
@@ -59,6 +58,7 @@ from tests.security.world import (
     copy_world,
     settings_for,
 )
+from tests.support.people import HOME_AFFAIRS
 
 EXAMPLES = int(os.environ.get("PARFLOW_STATEFUL_EXAMPLES", "12"))
 STEPS = int(os.environ.get("PARFLOW_STATEFUL_STEPS", "25"))

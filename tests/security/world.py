@@ -30,8 +30,9 @@ from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade
 from parflow.store.models import Agency, Dispute, Evidence, Person, RoleAssignment
-from tests.conftest import EXAMPLE, SEASON_START, TEST_SECRET, give_passwords
-from tests.scoring.helpers import HOME_AFFAIRS, submission_id
+from tests.support.databases import EXAMPLE, SEASON_START, TEST_SECRET, give_passwords
+from tests.support.lifecycle import submission_id
+from tests.support.people import HOME_AFFAIRS
 
 CAMPAIGN = "haiphong-2021"
 TARGET_AGENCIES = {"draft": "sgtvt", "appraisal": "sct", "results": "stc", "disputed": "skhdt"}

@@ -14,10 +14,11 @@ from sqlalchemy import event
 
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.tick import tick
-from tests.conftest import EXAMPLE, load_fixture_campaign
-from tests.lifecycle_helpers import force_state, submission_id
-from tests.scoring.helpers import complete_self_assessment, submit
-from tests.web.conftest import HOME_AFFAIRS, sign_in
+from tests.support.auth import sign_in
+from tests.support.databases import EXAMPLE, load_fixture_campaign
+from tests.support.lifecycle import force_state, submission_id
+from tests.support.people import HOME_AFFAIRS
+from tests.support.season import complete_self_assessment, submit
 
 
 @contextmanager

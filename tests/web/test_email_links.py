@@ -15,8 +15,10 @@ from parflow.services.deadlines import extensions, milestones
 from parflow.services.deadlines.tick import tick
 from parflow.services.scoring import disputes
 from parflow.store.models import Dispute, Notification
-from tests.scoring.helpers import HOME_AFFAIRS, drive_to, send_results, submission_id
-from tests.web.conftest import sign_in
+from tests.support.auth import sign_in
+from tests.support.lifecycle import submission_id
+from tests.support.people import HOME_AFFAIRS
+from tests.support.season import drive_to, send_results
 
 
 def test_each_kind_of_message_links_to_a_page_its_recipient_can_open(

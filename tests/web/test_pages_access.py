@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from parflow.services.common.runtime import Runtime
-from tests.lifecycle_helpers import audit_count, force_state, state_and_version, submission_id
-from tests.web.conftest import csrf_from, sign_in
+from tests.support.auth import csrf_from, sign_in
+from tests.support.lifecycle import audit_count, force_state, state_and_version, submission_id
 
 MINI = "mini-2021"
 

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Person
-from tests.conftest import PASSWORD
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in the form"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, email: str, password: str = PASSWORD, next_path: str = "/"):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    return client.post(
-        "/login",
-        data={"email": email, "password": password, "next": next_path, "csrf_token": csrf_from(page.text)},
-        follow_redirects=False,
-    )
+from tests.support.auth import csrf_from, post_sign_in
+from tests.support.passwords import PASSWORD
 
 
 def test_sign_in_page_is_vietnamese_first(client: TestClient) -> None:
@@ -35,7 +19,7 @@ def test_sign_in_page_is_vietnamese_first(client: TestClient) -> None:
 
 
 def test_sign_in_sets_an_httponly_cookie_and_redirects(client: TestClient, mini: str) -> None:
-    response = sign_in(client, "editor.a@mini.example", next_path="/")
+    response = post_sign_in(client, "editor.a@mini.example", next_path="/")
     assert response.status_code == 303 and response.headers["location"] == "/"
     cookie = response.headers["set-cookie"]
     assert "parflow_session=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
@@ -45,7 +29,7 @@ def test_sign_in_sets_an_httponly_cookie_and_redirects(client: TestClient, mini:
 
 
 def test_wrong_password_redisplays_the_form(client: TestClient, mini: str) -> None:
-    response = sign_in(client, "editor.a@mini.example", password="sai mật khẩu")
+    response = post_sign_in(client, "editor.a@mini.example", password="sai mật khẩu")
     assert response.status_code == 401
     assert "Sai địa chỉ e-mail hoặc mật khẩu." in response.text
     assert 'value="editor.a@mini.example"' in response.text
@@ -63,14 +47,14 @@ def test_form_without_csrf_token_is_rejected(client: TestClient, mini: str) -> N
 
 
 def test_next_must_be_a_local_path(client: TestClient, mini: str) -> None:
-    response = sign_in(client, "editor.a@mini.example", next_path="https://evil.example/")
+    response = post_sign_in(client, "editor.a@mini.example", next_path="https://evil.example/")
     assert response.headers["location"] == "/"
-    response = sign_in(client, "editor.a@mini.example", next_path="//evil.example/")
+    response = post_sign_in(client, "editor.a@mini.example", next_path="//evil.example/")
     assert response.headers["location"] == "/"
 
 
 def test_language_switch_is_remembered_on_the_person(client: TestClient, rt: Runtime, mini: str) -> None:
-    sign_in(client, "editor.a@mini.example")
+    post_sign_in(client, "editor.a@mini.example")
     home = client.get("/")
     switched = client.post(
         "/language", data={"language": "en", "next": "/", "csrf_token": csrf_from(home.text)}
@@ -82,12 +66,12 @@ def test_language_switch_is_remembered_on_the_person(client: TestClient, rt: Run
         )
     # a new browser: signing in again brings English back
     client.cookies.clear()
-    sign_in(client, "editor.a@mini.example")
+    post_sign_in(client, "editor.a@mini.example")
     assert '<html lang="en">' in client.get("/").text
 
 
 def test_sign_out(client: TestClient, mini: str) -> None:
-    sign_in(client, "editor.a@mini.example")
+    post_sign_in(client, "editor.a@mini.example")
     home = client.get("/")
     out = client.post("/logout", data={"csrf_token": csrf_from(home.text)}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/login"

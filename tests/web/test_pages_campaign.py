@@ -12,8 +12,9 @@ from sqlmodel import select
 from parflow import demo_season
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Campaign, Extension, Milestone, Submission
-from tests.lifecycle_helpers import force_state, submission_id
-from tests.web.conftest import (
+from tests.support.auth import csrf_from, sign_in
+from tests.support.lifecycle import force_state, submission_id
+from tests.support.people import (
     CITY_LEADER,
     COUNCIL_3,
     HOME_AFFAIRS,
@@ -21,8 +22,6 @@ from tests.web.conftest import (
     SGTVT_FOCAL,
     STP_FOCAL,
     VIEWER,
-    csrf_from,
-    sign_in,
 )
 
 CODE = "haiphong-2021"

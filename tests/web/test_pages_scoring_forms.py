@@ -13,9 +13,10 @@ from sqlmodel import select
 from parflow import demo_season
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Dispute, Evidence, Score, Submission
-from tests.lifecycle_helpers import audit_count
-from tests.scoring.helpers import complete_self_assessment, drive_to, send_results, submission_id, submit
-from tests.web.conftest import COUNCIL_3, HOME_AFFAIRS, SGTVT_FOCAL, csrf_from, sign_in
+from tests.support.auth import csrf_from, sign_in
+from tests.support.lifecycle import audit_count, submission_id
+from tests.support.people import COUNCIL_3, HOME_AFFAIRS, SGTVT_FOCAL
+from tests.support.season import complete_self_assessment, drive_to, send_results, submit
 
 
 def scores(rt: Runtime, sid: int) -> dict[str, Score]:

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from parflow.services.common.runtime import Runtime
 from parflow.web.pages.diagram import layout
-from tests.conftest import FIXTURES, load_fixture_campaign
-from tests.web.conftest import sign_in
+from tests.support.auth import sign_in
+from tests.support.databases import FIXTURES, load_fixture_campaign
 
 
 @pytest.mark.parametrize("name", ["par-index", "par-index-revision"])

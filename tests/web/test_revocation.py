@@ -13,8 +13,8 @@ from sqlmodel import select
 from parflow.services.accounts import users
 from parflow.services.common.runtime import Runtime
 from parflow.web.session import COOKIE
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from, sign_in
+from tests.support.auth import csrf_from, sign_in
+from tests.support.passwords import PASSWORD
 
 EDITOR = "editor.a@mini.example"
 NEW_PASSWORD = "a brand new password"
@@ -83,7 +83,7 @@ def test_a_token_from_before_epochs_ends_at_the_next_sign_out(
     import jwt
 
     from parflow.store.models import Person
-    from tests.conftest import TEST_SECRET
+    from tests.support.databases import TEST_SECRET
 
     with rt.db.read() as session:
         person_id = session.exec(select(Person.id).where(Person.email == EDITOR)).one()

@@ -10,15 +10,6 @@ from parflow.services.common.access import Principal, load_principal
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, AuditEntry, Dispute, Notification, Person, Score, Submission
 
-MINI_PEOPLE = {
-    "agency_editor": "editor.a@mini.example",
-    "agency_head": "head.a@mini.example",
-    "home_affairs": "ha@mini.example",
-    "council": "council@mini.example",
-    "city_leader": "city@mini.example",
-    "viewer": "viewer@mini.example",
-}
-
 
 def principal(rt: Runtime, email: str) -> Principal:
     with rt.db.read() as session:

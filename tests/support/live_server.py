@@ -16,7 +16,7 @@ import uvicorn
 
 from parflow.services.common.runtime import Runtime
 from parflow.web.app import create_app
-from tests import logging_state
+from tests.support import logging_state
 
 
 @contextmanager

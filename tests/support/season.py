@@ -2,7 +2,8 @@
 
 Other areas' tests can use these to reach any state quickly:
 
-    from tests.scoring.helpers import complete_self_assessment, drive_to, submission_id
+    from tests.support.season import complete_self_assessment, drive_to
+    from tests.support.lifecycle import submission_id
     sid = submission_id(rt, "sgtvt")
     drive_to(rt, sid, "approved")          # scored, submitted, appraised, sent, survey, approved
 
@@ -15,28 +16,16 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlmodel import select
-
 from parflow import demo_season
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.services.results.survey import ImportReport
 from parflow.services.results.survey import import_survey as import_survey_file
 from parflow.settings import PROJECT_ROOT
-from parflow.store.models import Agency, Campaign, Submission
+from parflow.store.models import Campaign, Submission
+from tests.support.people import HOME_AFFAIRS
 
-HOME_AFFAIRS = "cchc.nhung@snv.haiphong.example"
-CITY_LEADER = "pho-chu-tich.vinh@haiphong.example"
 SURVEY_FILE = PROJECT_ROOT / "examples" / "haiphong-2021" / "survey-2021.csv"
-
-
-def submission_id(rt: Runtime, agency_code: str) -> int:
-    with rt.db.read() as session:
-        return session.exec(
-            select(Submission.id)
-            .join(Agency, Agency.id == Submission.agency_id)  # type: ignore[arg-type]
-            .where(Agency.code == agency_code)
-        ).one()
 
 
 def complete_self_assessment(rt: Runtime, submission_id: int, *, files: int = 0) -> None:

@@ -1,9 +1,22 @@
-"""Helpers for the e-mail tests: a scriptable aiosmtpd handler, outbox row writers, a test CA."""
+"""Mail for tests: real aiosmtpd servers with a scriptable handler, outbox helpers, delivery, a test CA.
+
+Fixtures (offered to every area by tests/conftest.py):
+- `smtp_server`: a running server whose handler records every message (raw bytes, envelope, the
+  SMTP session it came on, whether that session was encrypted) and can be told to refuse addresses
+  or to answer DATA with given replies before accepting; `server_factory(**options)` makes more.
+- `mail_rt`: the test runtime, with the example campaign loaded, pointed at `smtp_server`
+  (security `none`).
+- `certificate`: a throw-away self-signed certificate for 127.0.0.1 (session scope).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import ssl
+import subprocess
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
@@ -12,9 +25,12 @@ from email.parser import BytesParser, Parser
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import col, select
 
+from parflow.notify.catcher import free_port
+from parflow.notify.delivery import DeliveryReport, deliver_pending
 from parflow.notify.samples import sample
 from parflow.services.common import outbox
 from parflow.services.common.runtime import Runtime
@@ -183,3 +199,52 @@ class Certificate:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, self.key)
         return context
+
+
+def deliver(rt: Runtime, **options: Any) -> DeliveryReport:
+    """One delivery pass over the outbox (`deliver_pending`), as the scheduler's job runs it."""
+    return asyncio.run(deliver_pending(rt, **options))
+
+
+@pytest.fixture
+def server_factory() -> Iterator[Callable[..., SmtpServer]]:
+    started: list[SmtpServer] = []
+
+    def make(start: bool = True, **options: Any) -> SmtpServer:
+        server = SmtpServer(ScriptedHandler(), free_port(), options=options)
+        started.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(server_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    return server_factory()
+
+
+@pytest.fixture
+def mail_rt(rt: Runtime, campaign: str, smtp_server: SmtpServer) -> Runtime:
+    return routed(rt, smtp_server)
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A throw-away self-signed certificate for 127.0.0.1 (the client trusts it via SMTP_CA_FILE)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return Certificate(cert, key)
