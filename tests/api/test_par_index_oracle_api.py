@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import col, select
 
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, Dispute, Submission
 from tests.domain.par_index_expected import MAY_FIRE, ROLES, TARGET, TRIGGERS, source_of
 from tests.support.lifecycle import audit_count, force_state, state_and_version
-from tests.support.passwords import PASSWORD
 from tests.support.people import CITY_LEADER, HOME_AFFAIRS
 from tests.support.season import (
     approve,
@@ -36,13 +33,6 @@ COUNCIL = "thamdinh.thanh@haiphong.example"
 VIEWER = "giam-sat.ngan@haiphong.example"
 # a council member appraises after the self-assessment: before that the submission is not theirs to see
 COUNCIL_SEES = {"under_appraisal", "disputed", "approved", "published"}
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    """Light argon2 parameters: this test signs in as some twenty people (verification still runs
-    argon2id, as in tests/security)."""
-    return Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
 
 
 def email_of(role: str, agency: str) -> str:

@@ -27,10 +27,10 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def backup(request: pytest.FixtureRequest, tmp_path: Path, light_hash: str) -> Path:
+def backup(request: pytest.FixtureRequest, tmp_path: Path, password_hash: str) -> Path:
     """A real export of the mini campaign with some history (what a crafted file starts from)."""
     source = side("sqlite", request, tmp_path / "source")
-    load(source, FIXTURES / "mini", light_hash)
+    load(source, FIXTURES / "mini", password_hash)
     some_history(source.rt)
     path = tmp_path / "mini.zip"
     done = parflow(source, "export", "mini-2021", str(path))
