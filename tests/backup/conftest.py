@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +14,20 @@ from pathlib import Path
 import pytest
 
 from parflow.clock import FixedClock
+from parflow.services.campaigns.input import read_campaign
+from parflow.services.campaigns.load import load_campaign
 from parflow.services.common.runtime import Runtime
+from parflow.settings import PROJECT_ROOT
 from parflow.store.db import Database
-from tests.support.databases import SEASON_START, TEST_SECRET, runtime_settings, truncate
+from tests.support.databases import (
+    FIXTURES,
+    SEASON_START,
+    TEST_SECRET,
+    give_passwords,
+    runtime_settings,
+    truncate,
+)
+from tests.test_audit_chain import some_history
 
 
 @dataclass
@@ -68,3 +81,31 @@ def sqlite_side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side
     one = side("sqlite", request, tmp_path / "one")
     yield one
     one.rt.db.dispose()
+
+
+PARFLOW = [sys.executable, "-m", "parflow.cli"]
+
+
+def parflow(side: Side, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PARFLOW, *args], capture_output=True, text=True, env=side.env, cwd=PROJECT_ROOT, timeout=300
+    )
+
+
+def load(side: Side, folder: Path, password_hash: str) -> None:
+    data = read_campaign(folder, side.rt.workflows)
+    side.rt.db.run(lambda s: load_campaign(s, side.rt, data))
+    give_passwords(side.rt, password_hash)
+
+
+@pytest.fixture
+def backup(request: pytest.FixtureRequest, tmp_path: Path, password_hash: str) -> Path:
+    """A real export of the mini campaign with some history (what every refusal starts from)."""
+    source = side("sqlite", request, tmp_path / "source")
+    load(source, FIXTURES / "mini", password_hash)
+    some_history(source.rt)
+    path = tmp_path / "mini.zip"
+    done = parflow(source, "export", "mini-2021", str(path))
+    assert done.returncode == 0, done.stderr
+    source.rt.db.dispose()
+    return path

@@ -17,26 +17,10 @@ import pytest
 
 from parflow.services.backup import restore
 from parflow.settings import PROJECT_ROOT
-from tests.backup.conftest import Side, side
-from tests.backup.test_backup_refusals import refused
-from tests.backup.test_backup_roundtrip import PARFLOW, load, parflow
-from tests.support.databases import FIXTURES
-from tests.test_audit_chain import some_history
+from tests.backup.conftest import PARFLOW, Side
+from tests.backup.test_backup_refusals import refused  # the export every refusal starts from
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def backup(request: pytest.FixtureRequest, tmp_path: Path, password_hash: str) -> Path:
-    """A real export of the mini campaign with some history (what a crafted file starts from)."""
-    source = side("sqlite", request, tmp_path / "source")
-    load(source, FIXTURES / "mini", password_hash)
-    some_history(source.rt)
-    path = tmp_path / "mini.zip"
-    done = parflow(source, "export", "mini-2021", str(path))
-    assert done.returncode == 0, done.stderr
-    source.rt.db.dispose()
-    return path
 
 
 def crafted(

@@ -11,26 +11,10 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from tests.backup.conftest import Side, side
-from tests.backup.test_backup_roundtrip import load, parflow
-from tests.support.databases import FIXTURES
-from tests.test_audit_chain import some_history
-
-
-@pytest.fixture
-def backup(request: pytest.FixtureRequest, tmp_path: Path, password_hash: str) -> Path:
-    source = side("sqlite", request, tmp_path / "source")
-    load(source, FIXTURES / "mini", password_hash)
-    some_history(source.rt)
-    path = tmp_path / "mini.zip"
-    done = parflow(source, "export", "mini-2021", str(path))
-    assert done.returncode == 0, done.stderr
-    source.rt.db.dispose()
-    return path
+from tests.backup.conftest import Side, parflow
 
 
 def counts(target: Side) -> dict[str, int]:

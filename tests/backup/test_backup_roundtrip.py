@@ -11,39 +11,20 @@ and a tick in the target must recognise the messages already queued (no second c
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import col, select
 
-from parflow.services.campaigns.input import read_campaign
-from parflow.services.campaigns.load import load_campaign
 from parflow.services.deadlines.tick import tick
 from parflow.services.evidence.store import blob_path
-from parflow.settings import PROJECT_ROOT
 from parflow.store.models import Campaign, Notification, Person
 from tests.backup.compare import compare
-from tests.backup.conftest import Side
+from tests.backup.conftest import Side, load, parflow
 from tests.backup.season import CAMPAIGN, drive_season
-from tests.support.databases import EXAMPLE, FIXTURES, give_passwords
+from tests.support.databases import EXAMPLE, FIXTURES
 from tests.support.people import HOME_AFFAIRS
-
-PARFLOW = [sys.executable, "-m", "parflow.cli"]
-
-
-def parflow(side: Side, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*PARFLOW, *args], capture_output=True, text=True, env=side.env, cwd=PROJECT_ROOT, timeout=300
-    )
-
-
-def load(side: Side, folder: Path, password_hash: str) -> None:
-    data = read_campaign(folder, side.rt.workflows)
-    side.rt.db.run(lambda s: load_campaign(s, side.rt, data))
-    give_passwords(side.rt, password_hash)
 
 
 def notifications(side: Side) -> list[Notification]:

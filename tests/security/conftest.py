@@ -12,7 +12,8 @@ from parflow.clock import FixedClock
 from parflow.services.common.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web.app import create_app
-from tests.security.world import World, build_world, copy_world, settings_for
+from tests.security.world import World, build_world, copy_world
+from tests.support.databases import runtime_settings
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> World
 def world_rt(world: World, tmp_path: Path) -> Iterator[Runtime]:
     db_file, data_dir = copy_world(world, tmp_path)
     db = Database(f"sqlite:///{db_file}")
-    yield Runtime(settings=settings_for(data_dir, db.url), db=db, clock=FixedClock(world.now))
+    yield Runtime(settings=runtime_settings(data_dir, db.url), db=db, clock=FixedClock(world.now))
     db.dispose()
 
 

@@ -33,8 +33,8 @@ from parflow.services.common.runtime import Runtime
 from parflow.store.db import Database
 from parflow.web import tokens
 from parflow.web.app import create_app
-from tests.security.world import TARGET_AGENCIES, World, copy_world, settings_for
-from tests.support.databases import TEST_SECRET
+from tests.security.world import TARGET_AGENCIES, World, copy_world
+from tests.support.databases import TEST_SECRET, runtime_settings
 from tests.support.people import HOME_AFFAIRS
 
 EXAMPLES = int(os.environ.get("PARFLOW_FUZZ_EXAMPLES", "5"))
@@ -50,7 +50,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def _schema_app():  # type: ignore[no-untyped-def]
     """An app to read the OpenAPI description from at import time (no database is touched); the
     requests themselves go to an app on each test's own copy of the world (`case.call(app=...)`)."""
-    settings = settings_for(Path(tempfile.gettempdir()) / "parflow-fuzz-schema", "sqlite:///:memory:")
+    settings = runtime_settings(Path(tempfile.gettempdir()) / "parflow-fuzz-schema", "sqlite:///:memory:")
     return create_app(Runtime(settings=settings, db=Database("sqlite:///:memory:")))
 
 
@@ -66,7 +66,7 @@ def fuzz_rt(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     on a live server."""
     db_file, data_dir = copy_world(world, tmp_path_factory.mktemp("fuzz"))
     db = Database(f"sqlite:///{db_file}")
-    yield Runtime(settings=settings_for(data_dir, db.url), db=db, clock=FixedClock(world.now))
+    yield Runtime(settings=runtime_settings(data_dir, db.url), db=db, clock=FixedClock(world.now))
     db.dispose()
 
 

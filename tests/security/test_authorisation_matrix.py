@@ -69,11 +69,11 @@ def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def route_table(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
     from parflow.services.common.runtime import Runtime as _Runtime
     from parflow.store.db import Database
-    from tests.security.world import settings_for
+    from tests.support.databases import runtime_settings
 
     base = tmp_path_factory.mktemp("routes")
     db = Database(f"sqlite:///{base / 'r.db'}")
-    rt = _Runtime(settings=settings_for(base / "data", db.url), db=db)
+    rt = _Runtime(settings=runtime_settings(base / "data", db.url), db=db)
     try:
         return app_routes(create_app(rt))
     finally:

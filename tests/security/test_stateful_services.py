@@ -56,8 +56,8 @@ from tests.security.world import (
     VIEWER,
     World,
     copy_world,
-    settings_for,
 )
+from tests.support.databases import runtime_settings
 from tests.support.people import HOME_AFFAIRS
 
 EXAMPLES = int(os.environ.get("PARFLOW_STATEFUL_EXAMPLES", "12"))
@@ -92,7 +92,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             db_file, data_dir = copy_world(world, self.dir)
             self.db = Database(f"sqlite:///{db_file}")
             self.rt = Runtime(
-                settings=settings_for(data_dir, self.db.url), db=self.db, clock=FixedClock(world.now)
+                settings=runtime_settings(data_dir, self.db.url), db=self.db, clock=FixedClock(world.now)
             )
             self.sids = list(world.submissions.values())
             with self.rt.db.read() as session:

@@ -26,11 +26,10 @@ from parflow.services.campaigns.input import read_campaign
 from parflow.services.campaigns.load import load_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.scoring import disputes
-from parflow.settings import Settings
 from parflow.store.db import Database
 from parflow.store.migrate import upgrade
 from parflow.store.models import Agency, Dispute, Evidence, Person, RoleAssignment
-from tests.support.databases import EXAMPLE, SEASON_START, TEST_SECRET, give_passwords
+from tests.support.databases import EXAMPLE, SEASON_START, give_passwords, runtime_settings
 from tests.support.lifecycle import submission_id
 from tests.support.people import HOME_AFFAIRS
 
@@ -57,23 +56,13 @@ class World:
     agency_people: dict[str, dict[str, str]] = field(default_factory=dict)  # agency -> role -> email
 
 
-def settings_for(data_dir: Path, db_url: str) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=db_url,
-        secret_key=TEST_SECRET,
-        base_url="http://testserver",
-        _env_file=None,  # type: ignore[call-arg]
-    )
-
-
 def build_world(base: Path, password_hash: str) -> World:
     data_dir = base / "data"
     db_file = base / "world.db"
     db = Database(f"sqlite:///{db_file}")
     upgrade(db)
     clock = FixedClock(SEASON_START)
-    rt = Runtime(settings=settings_for(data_dir, db.url), db=db, clock=clock)
+    rt = Runtime(settings=runtime_settings(data_dir, db.url), db=db, clock=clock)
     data = read_campaign(EXAMPLE, rt.workflows)
     rt.db.run(lambda s: load_campaign(s, rt, data))
     give_passwords(rt, password_hash)
