@@ -113,6 +113,19 @@ def status(
     _run(action)
 
 
+def _sent_late(row) -> str:  # type: ignore[no-untyped-def]
+    """'self-assessment 2, appraisal 1': the parts recorded as sent late, blank when none was."""
+    parts = [
+        f"{name} {days}"
+        for name, days in (
+            ("self-assessment", row.self_assessment_late_days),
+            ("appraisal", row.appraisal_late_days),
+        )
+        if days
+    ]
+    return ", ".join(parts)
+
+
 def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
@@ -128,6 +141,7 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
         "working days left",
         "overdue",
         "at risk",
+        "sent late (working days)",
     )
     for heading in headings:
         table.add_column(heading)
@@ -141,6 +155,7 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
             "" if r.working_days_left is None else str(r.working_days_left),
             "OVERDUE" if r.overdue else "",
             "publication at risk" if r.publication_at_risk else "",
+            _sent_late(r),
         )
     table_console().print(table)
 

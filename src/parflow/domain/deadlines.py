@@ -62,3 +62,15 @@ def deadline_for(
     due = dates[milestone]
     today = calendar.local_date(now)
     return Deadline(milestone, due, calendar.working_days_between(today, due), today > due)
+
+
+def working_days_late(calendar: WorkingCalendar, due: date, sent_at: datetime) -> int:
+    """Working days after `due` on which something was sent: 0 when sent by the end of the due
+    day. Sent on a weekend or holiday after the due date, it counts as received on the next
+    working day (so a Saturday sending after a Friday deadline is 1 working day late, never 0)."""
+    sent = calendar.local_date(sent_at)
+    if sent <= due:
+        return 0
+    if not calendar.is_working_day(sent):
+        sent = calendar.next_working_day(sent)
+    return max(1, calendar.working_days_between(due, sent))

@@ -172,6 +172,15 @@ class Submission(SQLModel, table=True):
     state_changed_at: datetime = _instant(nullable=False)
     submitted_at: datetime | None = _instant()
     results_sent_at: datetime | None = _instant()
+    # The record of each sending against its deadline (the agency's own date, extensions
+    # included): kept through later transitions, unlike the stamps above, which a return clears.
+    # `*_late_days` is 0 when sent on time, the working days after the due date otherwise.
+    self_assessment_sent_at: datetime | None = _instant()
+    self_assessment_due_date: date | None = None
+    self_assessment_late_days: int | None = None
+    appraisal_sent_at: datetime | None = _instant()
+    appraisal_due_date: date | None = None
+    appraisal_late_days: int | None = None
     excluded_reason: str | None = Field(default=None, sa_type=Text)
     sipas_percent: Decimal | None = _score()
     # earliest instant at which a reminder or escalation for this submission may fall due

@@ -18,6 +18,7 @@ from parflow.services.common.paging import Page, page_of
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import sync as deadline_sync
 from parflow.services.deadlines.due import MILESTONE_STAMPS
+from parflow.services.deadlines.lateness import record_sending
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.store.models import Agency, AuditEntry, Campaign, Person, Submission
 
@@ -86,6 +87,7 @@ def fire_event(
     stamp = MILESTONE_STAMPS.get(fired.transition.milestone or "")
     if stamp:
         setattr(submission, stamp, now)
+    lateness = record_sending(session, campaign, submission, fired.transition.milestone, now)
     if definition.in_phase(fired.dest, "self_assessment") and not definition.in_phase(
         fired.source, "self_assessment"
     ):
@@ -105,7 +107,11 @@ def fire_event(
         from_state=fired.source,
         to_state=fired.dest,
         comment=comment,
-        data={"version": submission.version, "milestone": fired.transition.milestone},
+        data={
+            "version": submission.version,
+            "milestone": fired.transition.milestone,
+            **({"working_days_late": lateness.late_days} if lateness else {}),
+        },
     )
     context = transition_context(
         campaign=campaign,

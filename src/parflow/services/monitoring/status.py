@@ -33,6 +33,9 @@ class StatusRow:
     extended: bool
     # the remaining steps, at the plan's minimum durations, no longer fit before publication
     publication_at_risk: bool = False
+    # the record of lateness (None until sent; 0 when sent on time), kept after later transitions
+    self_assessment_late_days: int | None = None
+    appraisal_late_days: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         row = asdict(self)
@@ -102,6 +105,8 @@ def iter_status(session: Session, rt: Runtime, code: str, batch: int = 1000) -> 
                 publication_at_risk=publication_at_risk(
                     definition, submission, d.dates, deadlines.calendar, today, campaign.dispute_window_days
                 ),
+                self_assessment_late_days=submission.self_assessment_late_days,
+                appraisal_late_days=submission.appraisal_late_days,
             )
         if len(rows) < batch:
             return

@@ -119,10 +119,22 @@ class ScoresSummaryOut(BaseModel):
     sheet_path: str
 
 
+class SendingOut(BaseModel):
+    """When a part was sent, against the due date that applied to this agency (extensions
+    included), and how many working days late (0 when on time). Kept after later transitions."""
+
+    sent_at: datetime
+    due_date: date | None
+    working_days_late: int
+
+
 class SubmissionOut(SubmissionSummary):
     campaign: str
     submitted_at: datetime | None
     results_sent_at: datetime | None
+    # absent (null) until the part is sent; a return to the agency does not erase it
+    self_assessment_sent: SendingOut | None = None
+    appraisal_sent: SendingOut | None = None
     deadlines: list[DeadlineOut]
     allowed_events: list[EventOut]
     # the agency's calendar feed (secret link), shown to the agency and to Home Affairs

@@ -10,9 +10,11 @@ from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.calendar_feed import feed_path
 from parflow.services.deadlines.due import CampaignDeadlines, SubmissionDeadlines, answered_milestones
+from parflow.services.deadlines.lateness import Lateness, lateness_of
 from parflow.services.lifecycle.submissions import Located
 from parflow.store.models import Agency, AuditEntry, Submission
 from parflow.web.api.schemas import (
+    SendingOut,
     AgencyOut,
     DeadlineOut,
     EventOut,
@@ -88,6 +90,7 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
         )
         for t in engine.allowed(submission.state, roles)
     ]
+    lateness = lateness_of(submission)
     feed = None
     if roles & {"agency_editor", "agency_head", "home_affairs"}:
         feed = rt.settings.base_url.rstrip("/") + feed_path(found.agency)
@@ -96,11 +99,19 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
         campaign=campaign.code,
         submitted_at=submission.submitted_at,
         results_sent_at=submission.results_sent_at,
+        self_assessment_sent=sending_out(lateness.get("self_assessment")),
+        appraisal_sent=sending_out(lateness.get("appraisal")),
         deadlines=all_deadlines,
         allowed_events=events,
         calendar_feed=feed,
         scores=scores_summary(session, principal, found),
     )
+
+
+def sending_out(lateness: Lateness | None) -> SendingOut | None:
+    if lateness is None:
+        return None
+    return SendingOut(sent_at=lateness.sent_at, due_date=lateness.due_date, working_days_late=lateness.late_days)
 
 
 def history_out(entry: AuditEntry) -> HistoryEntryOut:
