@@ -26,6 +26,19 @@ HEADINGS = {
 }
 # the columns after the per-field scores, in both the CSV and the XLSX table
 TOTAL_HEADINGS = [HEADINGS[k] for k in ("appraised", "survey", "total", "sipas", "classification")]
+# last, so that columns before them keep their places: the record of lateness of each sending
+LATE_HEADINGS = [
+    "Tự đánh giá gửi quá hạn (ngày làm việc)",
+    "Thẩm định gửi quá hạn (ngày làm việc)",
+]
+
+
+def _late(row: dict[str, Any]) -> list[Any]:
+    """Working days late per sending; blank when not recorded (payloads frozen before the record)."""
+    return [
+        "" if (days := row.get(key)) is None else days
+        for key in ("self_assessment_late_days", "appraisal_late_days")
+    ]
 
 
 def _field_codes(payload: dict[str, Any]) -> list[str]:
@@ -69,6 +82,7 @@ def _csv_rows(payload: dict[str, Any]) -> Iterator[list[Any]]:
         HEADINGS["name"],
         *[f"Lĩnh vực {c}" for c in codes],
         *TOTAL_HEADINGS,
+        *LATE_HEADINGS,
     ]
     for group in payload["groups"]:
         for row in group["rows"]:
@@ -83,6 +97,7 @@ def _csv_rows(payload: dict[str, Any]) -> Iterator[list[Any]]:
                 row["total"],
                 row["sipas_percent"] or "",
                 (row["classification"] or {}).get("vi", ""),
+                *_late(row),
             ]
     for item in payload.get("excluded", []):
         yield [
@@ -93,6 +108,8 @@ def _csv_rows(payload: dict[str, Any]) -> Iterator[list[Any]]:
             *[""] * len(codes),
             *["", "", "", ""],
             item["reason"],
+            "",
+            "",
         ]
 
 
@@ -167,6 +184,7 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
             HEADINGS["name"],
             *[f"{f['code']}. {f['title_vi']} (tối đa {f['max'].replace('.', ',')})" for f in fields],
             *TOTAL_HEADINGS,
+            *LATE_HEADINGS,
         ]
         # write-only sheets take their layout before the first row
         ws.column_dimensions["A"].width = 10
@@ -192,6 +210,7 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
                     *cells(ws, [row["rank"], row["agency"]["code"], row["agency"]["name"]]),
                     *[styled(ws, n, number="0.00") for n in numbers],
                     *cells(ws, [(row["classification"] or {}).get("vi", "")]),
+                    *_late(row),
                 ]
             )
     if payload.get("excluded"):

@@ -115,6 +115,9 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
             "sipas_percent": _s(submission.sipas_percent),
             "complete": index.complete,
             "missing": len(index.missing),
+            # the record of lateness (working days; None when never sent): timeliness is scored
+            "self_assessment_late_days": submission.self_assessment_late_days,
+            "appraisal_late_days": submission.appraisal_late_days,
         }
         entries.append((agency.code, agency.group, index.total))
     groups: dict[str, list[dict[str, Any]]] = {}
