@@ -121,4 +121,6 @@ def test_board_reads_a_fixed_number_of_queries(
         response = client.get("/campaigns/haiphong-2021/board")
     assert response.status_code == 200 and len(rows_of(response.text)) == 35
     assert len(large) == len(small), (small, large)
-    assert len(large) <= 10, large
+    # session and person, campaign, submissions, calendar (2), milestones, extensions, reminders,
+    # leaves per criteria set, self-scores with evidence, last activity
+    assert len(large) <= 13, large

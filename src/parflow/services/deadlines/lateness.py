@@ -60,7 +60,6 @@ def lateness_of(submission: Submission) -> dict[str, Lateness]:
     for part in RECORDED.values():
         sent = getattr(submission, f"{part}_sent_at")
         if sent is not None:
-            found[part] = Lateness(
-                part, sent, getattr(submission, f"{part}_due_date"), getattr(submission, f"{part}_late_days") or 0
-            )
+            due = getattr(submission, f"{part}_due_date")
+            found[part] = Lateness(part, sent, due, getattr(submission, f"{part}_late_days") or 0)
     return found

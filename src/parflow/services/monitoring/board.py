@@ -1,37 +1,112 @@
 """Home Affairs' board: every agency of a campaign in one table, with where it stands.
 
 Built for large campaigns: everything is read in a fixed number of queries (campaign, submissions
-with their agencies, the calendar, milestones and extensions through `CampaignDeadlines`, and one
-grouped query for the last reminder of each submission), whatever the number of agencies. Work
-that depends only on a state or a due date is computed once and shared by every row with it.
+with their agencies and lateness record, the calendar, milestones and extensions through
+`CampaignDeadlines`, the last reminder of each submission with its recipients, the leaves to score
+per criteria set, one grouped query over the self-scores and evidence of the submissions still in
+self-assessment, and one over the audit trail for the last activity), whatever the number of
+agencies. Work that depends only on a state or a due date is computed once and shared by every
+row with it. Search, filters and sorting run on the rows in memory (Vietnamese collation from
+`parflow.i18n.collation`); the exports write exactly the rows the page shows, in its order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
+from urllib.parse import urlencode
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from parflow.domain.deadlines import Deadline, open_milestones
 from parflow.domain.errors import Forbidden, NotFound
+from parflow.domain.reminders import SubmissionView, remaining_working_days
 from parflow.domain.workflow import Label, WorkflowDefinition
+from parflow.i18n.collation import matches, vietnamese_key
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.due import MILESTONE_STAMPS, CampaignDeadlines
 from parflow.services.results.service import GROUPS
-from parflow.store.models import Agency, Campaign, Notification, Submission
+from parflow.store.models import (
+    Agency,
+    AuditEntry,
+    Campaign,
+    CriteriaSet,
+    Criterion,
+    Evidence,
+    Notification,
+    Score,
+    Submission,
+)
 
 CHASING_KINDS = ("reminder", "escalation")
+REMIND_NOW = "remind_now"
+# audit actions that are not the agency's own work: they do not count as its last activity
+NOT_ACTIVITY = ("remind",)
+SORTS = ("", "name", "days", "progress")
+QUERY_MAX = 100
 
 
 @dataclass(frozen=True)
 class LastReminder:
-    kind: str
-    sent_at: datetime
+    kind: str  # reminder | escalation | remind_now
+    sent_at: datetime  # delivered (reminder, escalation) or queued (remind_now)
+    recipients: tuple[str, ...] = ()  # names, in the order the rows were written
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The agency's self-assessment: leaves scored of those it must score, scored leaves with
+    neither evidence nor explanation, and what the submit guard would still list (both)."""
+
+    scored: int
+    total: int
+    evidence_missing: int
+
+    @property
+    def blockers(self) -> int:
+        return self.total - self.scored + self.evidence_missing
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.scored / self.total) if self.total else 100
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    group: str | None = None
+    state: str | None = None
+    q: str = ""
+    overdue: bool = False
+    at_risk: bool = False
+    sort: str = ""
+
+    def query_string(self, **changes: object) -> str:
+        """The filters as a URL query (for links that keep them, the exports and remind-now)."""
+        values = {
+            "group": self.group or "",
+            "state": self.state or "",
+            "q": self.q,
+            "overdue": "1" if self.overdue else "",
+            "at_risk": "1" if self.at_risk else "",
+            "sort": self.sort,
+        }
+        values.update({k: str(v) for k, v in changes.items()})
+        return urlencode({k: v for k, v in values.items() if v})
+
+    @property
+    def active(self) -> bool:
+        return bool(self.group or self.state or self.q or self.overdue or self.at_risk)
+
+
+@lru_cache(maxsize=65536)
+def _name_key(name: str) -> tuple[bytes, ...]:
+    # agency names hardly change between requests: their collation keys are made once
+    return vietnamese_key(name)
 
 
 @dataclass(slots=True)
@@ -47,6 +122,11 @@ class BoardRow:
     extended: bool
     last_reminder: LastReminder | None
     excluded: bool
+    progress: Progress | None = None
+    last_activity: datetime | None = None
+    at_risk: bool = False
+    self_late_days: int | None = None
+    appraisal_late_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +156,8 @@ class Board:
     group: str | None = None
     state: str | None = None
     groups: dict[str, Label] = field(default_factory=lambda: dict(GROUPS))
+    filters: BoardFilters = field(default_factory=BoardFilters)
+    at_risk: int = 0  # in the selected group
 
 
 def board_campaign(session: Session, principal: Principal, code: str) -> Campaign:
@@ -91,25 +173,128 @@ def board_campaign(session: Session, principal: Principal, code: str) -> Campaig
 
 
 def last_reminders(session: Session, campaign_id: int) -> dict[int, LastReminder]:
-    """The most recent reminder or escalation delivered about each submission (one query)."""
-    query = (
-        select(Notification.submission_id, Notification.kind, func.max(Notification.sent_at))
-        .where(
-            Notification.campaign_id == campaign_id,
-            col(Notification.kind).in_(CHASING_KINDS),
-            Notification.status == "sent",
-            col(Notification.submission_id).is_not(None),
-        )
-        .group_by(col(Notification.submission_id), col(Notification.kind))
+    """The latest chasing of each submission, with every recipient of it (one query): a reminder
+    or escalation once delivered, or a remind-now as soon as Home Affairs queued it (it shows
+    at once that the agency was reminded today). Rows of one chasing share their `created_at`."""
+    chasing = and_(
+        Notification.campaign_id == campaign_id,
+        col(Notification.submission_id).is_not(None),
+        or_(
+            and_(col(Notification.kind).in_(CHASING_KINDS), Notification.status == "sent"),
+            and_(Notification.kind == REMIND_NOW, col(Notification.status).not_in(("cancelled", "dead"))),
+        ),
     )
-    latest: dict[int, LastReminder] = {}
-    for submission_id, kind, sent_at in session.exec(query).all():  # type: ignore[call-overload]
-        if sent_at is None or submission_id is None:
-            continue
-        current = latest.get(submission_id)
-        if current is None or sent_at > current.sent_at:
-            latest[submission_id] = LastReminder(kind, sent_at)
-    return latest
+    latest = (
+        select(Notification.submission_id, func.max(Notification.created_at).label("at"))
+        .where(chasing)
+        .group_by(col(Notification.submission_id))
+        .subquery()
+    )
+    query = (
+        select(  # type: ignore[call-overload]
+            Notification.submission_id,
+            Notification.kind,
+            Notification.created_at,
+            Notification.sent_at,
+            Notification.recipient_name,
+        )
+        .join(
+            latest,
+            and_(
+                latest.c.submission_id == Notification.submission_id,
+                latest.c.at == Notification.created_at,
+            ),
+        )
+        .where(chasing)
+        .order_by(col(Notification.submission_id), col(Notification.id))
+    )
+    found: dict[int, tuple[str, datetime, list[str]]] = {}
+    for submission_id, kind, created_at, sent_at, name in session.exec(query).all():
+        at = created_at if kind == REMIND_NOW else (sent_at or created_at)
+        current = found.get(submission_id)
+        if current is None:
+            found[submission_id] = (kind, at, [name])
+        else:
+            if name not in current[2]:
+                current[2].append(name)
+            if at > current[1]:
+                found[submission_id] = (current[0], at, current[2])
+    return {sid: LastReminder(kind, at, tuple(names)) for sid, (kind, at, names) in found.items()}
+
+
+def leaves_to_score(session: Session, campaign_id: int) -> dict[int, int]:
+    """Per criteria set of the campaign, the leaves its agencies score themselves (one query)."""
+    rows = session.exec(
+        select(Criterion.set_id, func.count())  # type: ignore[call-overload]
+        .join(CriteriaSet, col(CriteriaSet.id) == col(Criterion.set_id))
+        .where(
+            CriteriaSet.campaign_id == campaign_id,
+            col(Criterion.is_leaf),
+            Criterion.scored_by == "agency",
+        )
+        .group_by(col(Criterion.set_id))
+    ).all()
+    return {set_id: count for set_id, count in rows}
+
+
+def self_assessment_progress(
+    session: Session, campaign_id: int, states: list[str]
+) -> dict[int, tuple[int, int]]:
+    """Per submission in one of `states`: (leaves self-scored, of those the ones with neither
+    evidence nor explanation), in one grouped query. Only agency leaves carry a self-score
+    (`save_self_scores` refuses the rest), so the scores need no join with the criteria."""
+    if not states:
+        return {}
+    evidence = (
+        select(Evidence.submission_id, Evidence.criterion_code)
+        .join(Submission, col(Submission.id) == col(Evidence.submission_id))
+        .where(Submission.campaign_id == campaign_id, col(Submission.state).in_(states))
+        .distinct()
+        .subquery()
+    )
+    unsupported = case(
+        (
+            and_(
+                col(evidence.c.submission_id).is_(None),
+                func.coalesce(func.trim(Score.explanation), "") == "",
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    rows = session.exec(
+        select(Score.submission_id, func.count(), func.sum(unsupported))  # type: ignore[call-overload]
+        .join(Submission, col(Submission.id) == col(Score.submission_id))
+        .outerjoin(
+            evidence,
+            and_(
+                evidence.c.submission_id == Score.submission_id,
+                evidence.c.criterion_code == Score.criterion_code,
+            ),
+        )
+        .where(
+            Submission.campaign_id == campaign_id,
+            col(Submission.state).in_(states),
+            col(Score.self_score).is_not(None),
+        )
+        .group_by(col(Score.submission_id))
+    ).all()
+    return {sid: (int(scored), int(missing or 0)) for sid, scored, missing in rows}
+
+
+def last_activity(session: Session, campaign_id: int) -> dict[int, datetime]:
+    """The last audited change to each submission (scores, evidence, transitions), Home Affairs'
+    reminders left out: they are not the agency's work (one grouped query)."""
+    rows = session.exec(
+        select(AuditEntry.submission_id, func.max(AuditEntry.at))  # type: ignore[call-overload]
+        .where(
+            AuditEntry.campaign_id == campaign_id,
+            col(AuditEntry.submission_id).is_not(None),
+            col(AuditEntry.action).not_in(NOT_ACTIVITY),
+        )
+        .group_by(col(AuditEntry.submission_id))
+    ).all()
+    return {sid: at for sid, at in rows if sid is not None and at is not None}
 
 
 def campaign_board(
@@ -120,11 +305,22 @@ def campaign_board(
     *,
     group: str | None = None,
     state: str | None = None,
+    filters: BoardFilters | None = None,
 ) -> Board:
+    """The board of a campaign with `filters` applied (unknown values are ignored, not refused:
+    they come from links and typed URLs). `group` and `state` are shorthands for the filters."""
     campaign = board_campaign(session, principal, code)
     definition = rt.workflows.definition(campaign.workflow_name)
-    group = group if group in GROUPS else None
-    state = state if state in definition.states else None
+    f = filters or BoardFilters()
+    if group is not None or state is not None:
+        f = replace(f, group=group, state=state)
+    f = replace(
+        f,
+        group=f.group if f.group in GROUPS else None,
+        state=f.state if f.state in definition.states else None,
+        q=" ".join(f.q.split())[:QUERY_MAX],
+        sort=f.sort if f.sort in SORTS else "",
+    )
     now = rt.clock.now()
     deadlines = CampaignDeadlines(session, campaign)
     calendar = deadlines.calendar
@@ -139,6 +335,9 @@ def campaign_board(
             Submission.state,
             Submission.version,
             col(Submission.excluded_reason).is_not(None).label("excluded"),
+            Submission.criteria_set_id,
+            Submission.self_assessment_late_days,
+            Submission.appraisal_late_days,
             *stamps,
             Agency.code,
             Agency.name,
@@ -149,23 +348,33 @@ def campaign_board(
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.code))
     ).all()
-    # departments, then urban, then rural districts, as the results are published
-    group_order = {key: i for i, key in enumerate(GROUPS)}
-    rows_in = sorted(rows_in, key=lambda r: group_order.get(r.group, len(group_order)))
-    reminders = last_reminders(session, campaign.id or 0)
+    cid = campaign.id or 0
+    reminders = last_reminders(session, cid)
+    in_self_assessment = [s for s in definition.states if definition.in_phase(s, "self_assessment")]
+    to_score = leaves_to_score(session, cid)
+    scored_of = self_assessment_progress(session, cid, in_self_assessment)
+    activity = last_activity(session, cid)
+    self_phase = frozenset(in_self_assessment)
+    publication_key = list(definition.milestones)[-1] if definition.milestones else None
 
     # memoised per state and per due date: thousands of rows share a few of each
     stamp_keys = list(MILESTONE_STAMPS)
-    # per (state, which milestones are stamped): the milestones still open, and those done
-    open_cache: dict[tuple[str, tuple[bool, ...]], tuple[list[str], list[str]]] = {}
+    # per (state, which milestones are stamped): the milestones still open, those done, and the
+    # working days the remaining steps need at least
+    open_cache: dict[tuple[str, tuple[bool, ...]], tuple[list[str], list[str], int]] = {}
     deadline_cache: dict[tuple[str, date], Deadline] = {}
+    left_cache: dict[date, int] = {}
+    progress_cache: dict[tuple[int, int, int], Progress] = {}
 
-    def still_open(state_key: str, flags: tuple[bool, ...]) -> tuple[list[str], list[str]]:
+    def still_open(state_key: str, flags: tuple[bool, ...]) -> tuple[list[str], list[str], int]:
         key = (state_key, flags)
         if key not in open_cache:
             answered = frozenset(k for k, flag in zip(stamp_keys, flags, strict=True) if flag)
             pending = open_milestones(definition, state_key, answered)
-            open_cache[key] = (pending, [k for k in definition.milestones if k not in pending])
+            needed = remaining_working_days(
+                definition, SubmissionView(state_key, answered), campaign.dispute_window_days
+            )
+            open_cache[key] = (pending, [k for k in definition.milestones if k not in pending], needed)
         return open_cache[key]
 
     def deadline(milestone: str, due: date) -> Deadline:
@@ -175,32 +384,67 @@ def campaign_board(
             deadline_cache[key] = Deadline(milestone, due, days, today > due)
         return deadline_cache[key]
 
+    def days_until(due: date) -> int:
+        if due not in left_cache:
+            left_cache[due] = calendar.working_days_between(today, due)
+        return left_cache[due]
+
+    def progress(scored: int, total: int, missing: int) -> Progress:
+        key = (scored, total, missing)
+        if key not in progress_cache:
+            progress_cache[key] = Progress(scored, total, missing)
+        return progress_cache[key]
+
     group_counts = dict.fromkeys(GROUPS, 0)
     state_counts = dict.fromkeys(definition.states, 0)
     done = dict.fromkeys(definition.milestones, 0)
     counted = 0
     overdue = 0
+    at_risk_count = 0
     rows: list[BoardRow] = []
-    stamps_end = 5 + len(stamp_keys)
+    stamps_end = 8 + len(stamp_keys)
     # tuples by position: attribute access on thousands of result rows is what would cost here
     for r in rows_in:
-        sid, agency_id, state_key, version, excluded = r[:5]
+        sid, agency_id, state_key, version, excluded, set_id, self_late, appraisal_late = r[:8]
         code, name, name_en, agency_group = r[stamps_end:]
         group_counts[agency_group] = group_counts.get(agency_group, 0) + 1
-        pending, finished = still_open(state_key, tuple(r[5:stamps_end]))
+        pending, finished, needed = still_open(state_key, tuple(r[8:stamps_end]))
         if not excluded:
             counted += 1
             for key in finished:
                 done[key] += 1
-        if group and agency_group != group:
+        if f.group and agency_group != f.group:
             continue
         state_counts[state_key] += 1
         dates = deadlines.dates_for(agency_id)
         nxt = deadline(pending[0], dates[pending[0]]) if pending and pending[0] in dates else None
-        if nxt is not None and nxt.overdue and not excluded:
+        late_now = nxt is not None and nxt.overdue and not excluded
+        if late_now:
             overdue += 1
-        if state and state_key != state:
+        risky = (
+            not excluded
+            and state_key not in definition.final
+            and publication_key is not None
+            and publication_key in dates
+            and needed > days_until(dates[publication_key])
+        )
+        if risky:
+            at_risk_count += 1
+        if f.state and state_key != f.state:
             continue
+        if f.overdue and not late_now:
+            continue
+        if f.at_risk and not risky:
+            continue
+        if f.q and not (matches(f.q, name) or matches(f.q, code) or (name_en and matches(f.q, name_en))):
+            continue
+        total = to_score.get(set_id or 0, 0)
+        if state_key in self_phase:
+            scored, missing = scored_of.get(sid, (0, 0))
+            prog = progress(scored, total, missing)
+        else:
+            # sent: the submit guard saw every leaf scored and supported
+            prog = progress(total, total, 0)
         rows.append(
             BoardRow(
                 submission_id=sid,
@@ -214,8 +458,14 @@ def campaign_board(
                 extended=nxt is not None and nxt.due != deadlines.base.get(nxt.milestone),
                 last_reminder=reminders.get(sid),
                 excluded=bool(excluded),
+                progress=prog,
+                last_activity=activity.get(sid),
+                at_risk=risky,
+                self_late_days=self_late,
+                appraisal_late_days=appraisal_late,
             )
         )
+    rows = sort_rows(rows, f.sort)
     milestones = [
         MilestoneProgress(key, spec.label, deadlines.base.get(key), done[key], counted)
         for key, spec in definition.milestones.items()
@@ -230,6 +480,37 @@ def campaign_board(
         group_counts={g: group_counts[g] for g in GROUPS},
         overdue=overdue,
         milestones=milestones,
-        group=group,
-        state=state,
+        group=f.group,
+        state=f.state,
+        filters=f,
+        at_risk=at_risk_count,
     )
+
+
+def sort_rows(rows: list[BoardRow], sort: str) -> list[BoardRow]:
+    """`name`: Vietnamese alphabetical order; `days`: the least working days left first (the most
+    overdue at the top, rows without a deadline last); `progress`: the nearest to done first
+    (fewest blockers, then most scored). The default: departments, then urban, then rural
+    districts, as results are published, each in Vietnamese alphabetical order. Ties by name."""
+    if sort == "days":
+        return sorted(
+            rows,
+            key=lambda r: (
+                r.next is None,
+                r.next.working_days_left if r.next else 0,
+                _name_key(r.agency_name),
+            ),
+        )
+    if sort == "progress":
+        return sorted(
+            rows,
+            key=lambda r: (
+                r.progress.blockers if r.progress else 1 << 30,
+                -(r.progress.percent if r.progress else 0),
+                _name_key(r.agency_name),
+            ),
+        )
+    if sort == "name":
+        return sorted(rows, key=lambda r: _name_key(r.agency_name))
+    group_order = {key: i for i, key in enumerate(GROUPS)}
+    return sorted(rows, key=lambda r: (group_order.get(r.group, len(group_order)), _name_key(r.agency_name)))

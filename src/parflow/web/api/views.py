@@ -14,12 +14,12 @@ from parflow.services.deadlines.lateness import Lateness, lateness_of
 from parflow.services.lifecycle.submissions import Located
 from parflow.store.models import Agency, AuditEntry, Submission
 from parflow.web.api.schemas import (
-    SendingOut,
     AgencyOut,
     DeadlineOut,
     EventOut,
     HistoryEntryOut,
     LabelOut,
+    SendingOut,
     SubmissionOut,
     SubmissionSummary,
 )
@@ -111,7 +111,9 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
 def sending_out(lateness: Lateness | None) -> SendingOut | None:
     if lateness is None:
         return None
-    return SendingOut(sent_at=lateness.sent_at, due_date=lateness.due_date, working_days_late=lateness.late_days)
+    return SendingOut(
+        sent_at=lateness.sent_at, due_date=lateness.due_date, working_days_late=lateness.late_days
+    )
 
 
 def history_out(entry: AuditEntry) -> HistoryEntryOut:
