@@ -18,4 +18,5 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "milestone_moved": "a campaign milestone moved (to everyone it concerns)",
     "daily_digest": "one message a day summarising the campaign (to Home Affairs)",
     "delivery_failure": "some messages could not be delivered (to Home Affairs)",
+    "remind_now": "Home Affairs reminded an agency at once, with an optional message (to the agency)",
 }

@@ -386,6 +386,39 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+# Home Affairs' remind-now (services/monitoring/remind.py): with its message, progress and an
+# overdue deadline; then the least it carries (no message, no deadline left, no progress)
+SAMPLES["remind_now"] = [
+    {
+        "campaign": CAMPAIGN,
+        "agency": DISTRICT,
+        "submission_id": 31,
+        "action_path": "/submissions/31",
+        "state": {"key": "draft", "vi": "Đang tự đánh giá", "en": "Self-assessment in progress"},
+        "message": "Đề nghị quận hoàn thành và gửi báo cáo trước 17 giờ ngày 28/01/2022.",
+        "sent_by": "Đào Thị Hồng Nhung",
+        "milestone": SELF_ASSESSMENT,
+        "due_date": "2022-01-14",
+        "working_days_left": -9,
+        "overdue": True,
+        "progress": {"scored": 60, "total": 65, "evidence_missing": 2, "blockers": 7},
+    },
+    {
+        "campaign": CAMPAIGN,
+        "agency": AGENCY,
+        "submission_id": SUBMISSION_ID,
+        "action_path": SUBMISSION_PATH,
+        "state": {"key": "results_sent", "vi": "Đã gửi kết quả thẩm định", "en": "Results sent"},
+        "message": None,
+        "sent_by": "Đào Thị Hồng Nhung",
+        "milestone": None,
+        "due_date": None,
+        "working_days_left": None,
+        "overdue": False,
+        "progress": None,
+    },
+]
+
 
 def sample(kind: str, index: int = 0) -> dict[str, Any]:
     """A fresh copy (callers may change it) of one sample context."""

@@ -155,7 +155,8 @@ def decode_value(column: sa.Column[Any], value: Any) -> Any:
 # message kind (the key's first word) -> {position of an id in the colon-separated key: table}
 # Prefixed parts (`c12`, `s5`, `p7`, `r3`, `x2`) are recognised by their letter; plain numbers by
 # their position. Keys are built in services/deadlines/reminders.py, submissions.py, disputes.py,
-# extensions.py, milestones.py, results.py, digest.py and notify/alerts.py.
+# extensions.py, milestones.py, results.py, digest.py, notify/alerts.py and
+# monitoring/remind.py.
 _PREFIXED = {"c": "campaign", "s": "submission", "p": "person", "r": "person", "x": "extension"}
 _PLAIN: dict[str, dict[int, str]] = {
     "event": {1: "campaign", 4: "person"},
@@ -164,7 +165,7 @@ _PLAIN: dict[str, dict[int, str]] = {
     "daily_digest": {1: "campaign", 2: "person"},
     "delivery_failure": {1: "campaign", 2: "person"},
 }
-_PREFIXED_KINDS = ("reminder", "escalation", "extension", "moved")
+_PREFIXED_KINDS = ("reminder", "escalation", "extension", "moved", "remind_now")
 _PREFIXED_PART = re.compile(r"^([cspxr])(\d+)$")
 
 
