@@ -30,6 +30,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "All {count} agencies were already reminded today; an agency can be reminded once a day. "
         "Nothing was sent.",
     ),
+    # the outcome of a remind-now, composed in the reader's language when the form was posted
+    "remind.outcome": ("{text}", "{text}"),
     "remind.done": (
         "Đã xếp hàng gửi nhắc nhở tới {count} cơ quan ({people} người nhận).",
         "Reminders queued for {count} agencies ({people} recipients).",

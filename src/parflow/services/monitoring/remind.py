@@ -52,9 +52,9 @@ def remind_key(campaign_id: int, submission_id: int, person_id: int, day: str) -
 def clean_message(message: str | None) -> str | None:
     text = "\n".join(line.rstrip() for line in (message or "").strip().splitlines()).strip()
     if len(text) > MESSAGE_MAX:
+        params = {"max": MESSAGE_MAX, "length": len(text)}
         raise Invalid(
-            "remind.message_too_long",
-            unmet=[Unmet("remind.message_too_long", {"max": MESSAGE_MAX, "length": len(text)}, "message")],
+            "remind.message_too_long", unmet=[Unmet("remind.message_too_long", params, "message")], **params
         )
     return text or None
 
