@@ -14,7 +14,7 @@ from parflow import __version__
 from parflow.services.common.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
 from parflow.web import errors
-from parflow.web.api import auth, campaigns, deadlines, notifications, scoring, submissions
+from parflow.web.api import auth, campaigns, deadlines, notifications, reminders, scoring, submissions
 from parflow.web.apidocs import install_docs
 from parflow.web.observe import install_observability
 from parflow.web.pages import auth as pages_auth
@@ -92,6 +92,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(pages_auth.router)
     app.include_router(pages_home.router)
     app.include_router(deadlines.router)
+    app.include_router(reminders.router)
     app.include_router(notifications.router)
     app.include_router(mail.router)
     app.include_router(scoring.router)
