@@ -196,6 +196,10 @@ RULES: dict[tuple[str, str], list[Case]] = {
     ),
     # --- campaign-wide ----------------------------------------------------------------------------
     ("POST", "/api/v1/campaigns/{code}/extensions"): api("campaign", 201, ("home_affairs",), json=EXTENSION),
+    # remind now: Home Affairs only; city leaders and observers see the board but may not remind
+    ("POST", "/api/v1/campaigns/{code}/reminders"): api(
+        "campaign", 201, ("home_affairs",), json={"agencies": ["sgtvt"], "message": "Đề nghị gửi sớm."}
+    ),
     ("PUT", "/api/v1/campaigns/{code}/milestones/{key}"): api(
         "campaign",
         200,
@@ -241,6 +245,13 @@ RULES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/campaigns/{code}/results"): everyone(404),
     ("GET", "/campaigns/{code}"): page("campaign", 200, SIGNED_IN),
     ("GET", "/campaigns/{code}/board"): page("campaign", 200, CAMPAIGN_READERS),
+    ("GET", "/campaigns/{code}/board.{extension}"): [
+        *page("campaign", 200, CAMPAIGN_READERS, params={"extension": "csv"}),
+        *page("campaign", 200, CAMPAIGN_READERS, params={"extension": "xlsx"}),
+    ],
+    ("POST", "/campaigns/{code}/board/remind"): form(
+        "campaign", 303, ("home_affairs",), form={"agency": "sgtvt", "message": "Đề nghị gửi sớm."}
+    ),
     # an agency's people are sent to their own submission; people without one are told so (404)
     ("GET", "/campaigns/{code}/mine"): page(
         "campaign", 303, AGENCY_PEOPLE, overrides=dict.fromkeys((*COUNCIL, *CAMPAIGN_READERS), 404)
