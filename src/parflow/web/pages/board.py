@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -158,11 +158,25 @@ def filters_of(
     )
 
 
-GroupQ = Query(default=None, max_length=32)
-StateQ = Query(default=None, max_length=32)
-SearchQ = Query(default=None, max_length=200)
-FlagQ = Query(default=None, max_length=5)
-SortQ = Query(default=None, max_length=16)
+# one Query object per parameter: FastAPI keeps the first parameter's name on a shared one
+def _group() -> Any:
+    return Query(default=None, max_length=32)
+
+
+def _state() -> Any:
+    return Query(default=None, max_length=32)
+
+
+def _search() -> Any:
+    return Query(default=None, max_length=200)
+
+
+def _flag() -> Any:
+    return Query(default=None, max_length=5)
+
+
+def _sort() -> Any:
+    return Query(default=None, max_length=16)
 
 
 def _page(
@@ -199,12 +213,12 @@ def board(
     rt: RuntimeDep,
     user: SignedIn,
     code: str = Code,
-    group: str | None = GroupQ,
-    state: str | None = StateQ,
-    q: str | None = SearchQ,
-    overdue: str | None = FlagQ,
-    at_risk: str | None = FlagQ,
-    sort: str | None = SortQ,
+    group: str | None = _group(),
+    state: str | None = _state(),
+    q: str | None = _search(),
+    overdue: str | None = _flag(),
+    at_risk: str | None = _flag(),
+    sort: str | None = _sort(),
 ) -> Response:
     return _page(request, rt, user, code, filters_of(group, state, q, overdue, at_risk, sort))
 
@@ -216,12 +230,12 @@ def board_export_file(
     user: SignedIn,
     code: str = Code,
     extension: str = Path(pattern=r"^(csv|xlsx)$"),
-    group: str | None = GroupQ,
-    state: str | None = StateQ,
-    q: str | None = SearchQ,
-    overdue: str | None = FlagQ,
-    at_risk: str | None = FlagQ,
-    sort: str | None = SortQ,
+    group: str | None = _group(),
+    state: str | None = _state(),
+    q: str | None = _search(),
+    overdue: str | None = _flag(),
+    at_risk: str | None = _flag(),
+    sort: str | None = _sort(),
 ) -> Response:
     """The rows the board shows with the same parameters, in the same order."""
     with rt.db.read() as session:
