@@ -181,6 +181,10 @@ class Submission(SQLModel, table=True):
     appraisal_sent_at: datetime | None = _instant()
     appraisal_due_date: date | None = None
     appraisal_late_days: int | None = None
+    # the self-assessment's progress, kept by services/lifecycle/progress.py: leaves self-scored,
+    # and of those, leaves with neither evidence nor explanation (what the board shows per agency)
+    self_scored: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    self_unsupported: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     excluded_reason: str | None = Field(default=None, sa_type=Text)
     sipas_percent: Decimal | None = _score()
     # earliest instant at which a reminder or escalation for this submission may fall due

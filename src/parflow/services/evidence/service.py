@@ -23,6 +23,7 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.evidence.store import Received, blob_path, human_size, store
 from parflow.services.evidence.types import Kind, kind_of, named_for
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
+from parflow.services.lifecycle.progress import refresh_progress
 from parflow.services.lifecycle.submissions import Located, check_version, locate
 from parflow.services.scoring.common import agency_role
 from parflow.services.scoring.score_sheet import criteria_of, leaf_problem
@@ -178,8 +179,7 @@ def add_evidence(
         row.url = link
     session.add(row)
     found.submission.version += 1
-    session.add(found.submission)
-    session.flush()
+    refresh_progress(session, found.submission)
     audit.append(
         session,
         found.campaign,
@@ -273,6 +273,7 @@ def remove_evidence(
         raise Conflict("evidence.in_dispute", id=evidence_id)
     session.delete(row)
     found.submission.version += 1
+    refresh_progress(session, found.submission)
     session.add(found.submission)
     audit.append(
         session,

@@ -1,13 +1,13 @@
 """Home Affairs' board: every agency of a campaign in one table, with where it stands.
 
 Built for large campaigns: everything is read in a fixed number of queries (campaign, submissions
-with their agencies and lateness record, the calendar, milestones and extensions through
-`CampaignDeadlines`, the last reminder of each submission with its recipients, the leaves to score
-per criteria set, one grouped query over the self-scores and evidence of the submissions still in
-self-assessment, and one over the audit trail for the last activity), whatever the number of
-agencies. Work that depends only on a state or a due date is computed once and shared by every
-row with it. Search, filters and sorting run on the rows in memory (Vietnamese collation from
-`parflow.i18n.collation`); the exports write exactly the rows the page shows, in its order.
+with their agencies, lateness record and self-assessment progress counters, the calendar,
+milestones and extensions through `CampaignDeadlines`, the last reminder of each submission with
+its recipients, the leaves to score per criteria set, and one grouped query over the audit trail
+for the last activity), whatever the number of agencies. Work that depends only on a state or a
+due date is computed once and shared by every row with it. Search, filters and sorting run on the
+rows in memory (Vietnamese collation from `parflow.i18n.collation`); the exports write exactly the
+rows the page shows, in its order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from parflow.domain.deadlines import Deadline, open_milestones
@@ -37,9 +37,7 @@ from parflow.store.models import (
     Campaign,
     CriteriaSet,
     Criterion,
-    Evidence,
     Notification,
-    Score,
     Submission,
 )
 
@@ -237,51 +235,6 @@ def leaves_to_score(session: Session, campaign_id: int) -> dict[int, int]:
     return {set_id: count for set_id, count in rows}
 
 
-def self_assessment_progress(
-    session: Session, campaign_id: int, states: list[str]
-) -> dict[int, tuple[int, int]]:
-    """Per submission in one of `states`: (leaves self-scored, of those the ones with neither
-    evidence nor explanation), in one grouped query. Only agency leaves carry a self-score
-    (`save_self_scores` refuses the rest), so the scores need no join with the criteria."""
-    if not states:
-        return {}
-    evidence = (
-        select(Evidence.submission_id, Evidence.criterion_code)
-        .join(Submission, col(Submission.id) == col(Evidence.submission_id))
-        .where(Submission.campaign_id == campaign_id, col(Submission.state).in_(states))
-        .distinct()
-        .subquery()
-    )
-    unsupported = case(
-        (
-            and_(
-                col(evidence.c.submission_id).is_(None),
-                func.coalesce(func.trim(Score.explanation), "") == "",
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    rows = session.exec(
-        select(Score.submission_id, func.count(), func.sum(unsupported))  # type: ignore[call-overload]
-        .join(Submission, col(Submission.id) == col(Score.submission_id))
-        .outerjoin(
-            evidence,
-            and_(
-                evidence.c.submission_id == Score.submission_id,
-                evidence.c.criterion_code == Score.criterion_code,
-            ),
-        )
-        .where(
-            Submission.campaign_id == campaign_id,
-            col(Submission.state).in_(states),
-            col(Score.self_score).is_not(None),
-        )
-        .group_by(col(Score.submission_id))
-    ).all()
-    return {sid: (int(scored), int(missing or 0)) for sid, scored, missing in rows}
-
-
 def last_activity(session: Session, campaign_id: int) -> dict[int, datetime]:
     """The last audited change to each submission (scores, evidence, transitions), Home Affairs'
     reminders left out: they are not the agency's work (one grouped query)."""
@@ -338,6 +291,8 @@ def campaign_board(
             Submission.criteria_set_id,
             Submission.self_assessment_late_days,
             Submission.appraisal_late_days,
+            Submission.self_scored,
+            Submission.self_unsupported,
             *stamps,
             Agency.code,
             Agency.name,
@@ -352,7 +307,6 @@ def campaign_board(
     reminders = last_reminders(session, cid)
     in_self_assessment = [s for s in definition.states if definition.in_phase(s, "self_assessment")]
     to_score = leaves_to_score(session, cid)
-    scored_of = self_assessment_progress(session, cid, in_self_assessment)
     activity = last_activity(session, cid)
     self_phase = frozenset(in_self_assessment)
     publication_key = list(definition.milestones)[-1] if definition.milestones else None
@@ -402,13 +356,14 @@ def campaign_board(
     overdue = 0
     at_risk_count = 0
     rows: list[BoardRow] = []
-    stamps_end = 8 + len(stamp_keys)
+    stamps_end = 10 + len(stamp_keys)
     # tuples by position: attribute access on thousands of result rows is what would cost here
     for r in rows_in:
-        sid, agency_id, state_key, version, excluded, set_id, self_late, appraisal_late = r[:8]
+        sid, agency_id, state_key, version, excluded, set_id = r[:6]
+        self_late, appraisal_late, scored, missing = r[6:10]
         code, name, name_en, agency_group = r[stamps_end:]
         group_counts[agency_group] = group_counts.get(agency_group, 0) + 1
-        pending, finished, needed = still_open(state_key, tuple(r[8:stamps_end]))
+        pending, finished, needed = still_open(state_key, tuple(r[10:stamps_end]))
         if not excluded:
             counted += 1
             for key in finished:
@@ -439,12 +394,8 @@ def campaign_board(
         if f.q and not (matches(f.q, name) or matches(f.q, code) or (name_en and matches(f.q, name_en))):
             continue
         total = to_score.get(set_id or 0, 0)
-        if state_key in self_phase:
-            scored, missing = scored_of.get(sid, (0, 0))
-            prog = progress(scored, total, missing)
-        else:
-            # sent: the submit guard saw every leaf scored and supported
-            prog = progress(total, total, 0)
+        # once sent, the submit guard saw every leaf scored and supported
+        prog = progress(scored, total, missing) if state_key in self_phase else progress(total, total, 0)
         rows.append(
             BoardRow(
                 submission_id=sid,

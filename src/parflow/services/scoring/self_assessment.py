@@ -16,6 +16,7 @@ from parflow.domain.errors import Invalid, Unmet
 from parflow.services.common import audit
 from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
+from parflow.services.lifecycle.progress import refresh_progress
 from parflow.services.lifecycle.submissions import Located, check_version, locate
 from parflow.services.scoring.common import RawScore, agency_role, require_phase, score_or_unmet
 from parflow.services.scoring.score_sheet import criteria_of, leaf_problem, require_known, scores_of
@@ -100,6 +101,7 @@ def save_self_scores(
         session.add(row)
     entry = None
     if changes:
+        refresh_progress(session, submission)
         submission.version += 1
         session.add(submission)
         entry = audit.append(
