@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from parflow.domain.errors import Conflict, Invalid, NotFound
 from parflow.i18n import format_date, format_instant, t
@@ -140,6 +141,53 @@ def lines(board: Board, lang: str) -> list[Line]:
     return result
 
 
+def tbody(rows: list[Line], lang: str, can_remind: bool) -> Markup:
+    """The table's rows as markup, every text escaped; words in the reader's language."""
+    en = lang == "en"
+    excluded = (
+        '<span class="badge warn">Excluded</span>' if en else '<span class="badge warn">Không xếp hạng</span>'
+    )
+    risk = (
+        '<span class="badge warn">Publication at risk</span>'
+        if en
+        else '<span class="badge warn">Nguy cơ chậm công bố</span>'
+    )
+    extended = ' <span class="badge">extended</span>' if en else ' <span class="badge">gia hạn</span>'
+    late = "Overdue" if en else "Quá hạn"
+    to_word = "to" if en else "tới"
+    remind_word = "Remind" if en else "Nhắc"
+    overdue_class = ' class="is-overdue"'
+    out = []
+    for r in rows:
+        name = escape(r.name)
+        badges = (f" {excluded}" if r.excluded else "") + (f" {risk}" if r.at_risk else "")
+        if r.late:
+            badges += f'<br><span class="badge overdue late-record">{escape(r.late)}</span>'
+        days = f'<span class="badge overdue">{late} {r.days}</span>' if r.overdue else (r.days or "—")
+        reminder = escape(r.reminder) if r.reminder else "—"
+        if r.recipients:
+            reminder += Markup('<br><span class="muted small">{} {}</span>').format(to_word, r.recipients)
+        button = (
+            f'<td><button form="remind" name="agency" value="{escape(r.code)}">{remind_word}</button></td>'
+            if can_remind
+            else ""
+        )
+        out.append(
+            f"<tr{overdue_class if r.overdue else ''}>"
+            f'<td><a href="/submissions/{r.submission_id}">{name}</a>{badges}</td>'
+            f"<td>{escape(r.group)}</td>"
+            f'<td><span class="badge state-{escape(r.state)}">{escape(r.state_label)}</span></td>'
+            f'<td class="num">{r.scored or "—"}</td>'
+            f'<td class="num">{r.evidence_missing or "—"}</td>'
+            f'<td class="num">{f"<b>{r.blockers}</b>" if r.blockers else "—"}</td>'
+            f"<td>{escape(r.next) if r.next else '—'}{extended if r.extended else ''}</td>"
+            f'<td class="num">{days}</td>'
+            f"<td>{escape(r.activity) if r.activity else '—'}</td>"
+            f"<td>{reminder}</td>{button}</tr>\n"
+        )
+    return Markup("".join(out))
+
+
 def filters_of(
     group: str | None,
     state: str | None,
@@ -193,13 +241,16 @@ def _page(
     with rt.db.read() as session:
         view = campaign_board(session, rt, user, code, filters=filters)
     lang = page_language(request)
+    rows = lines(view, lang)
+    can_remind = "home_affairs" in user.roles_in(view.campaign.id or 0)
     context = {
         "board": view,
         "campaign": view.campaign,
-        "lines": lines(view, lang),
+        "lines": rows,
+        "tbody": tbody(rows, lang, can_remind),
         "f": view.filters,
         "sorts": SORT_LABELS,
-        "can_remind": "home_affairs" in user.roles_in(view.campaign.id or 0),
+        "can_remind": can_remind,
         "message_max": MESSAGE_MAX,
         "message": message,
         "remind_error": remind_error,
