@@ -17,7 +17,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, func, or_, type_coerce
 from sqlmodel import Session, col, select
 
 from parflow.domain.deadlines import Deadline, open_milestones
@@ -40,6 +40,7 @@ from parflow.store.models import (
     Notification,
     Submission,
 )
+from parflow.store.types import UTCDateTime
 
 CHASING_KINDS = ("reminder", "escalation")
 REMIND_NOW = "remind_now"
@@ -188,13 +189,17 @@ def last_reminders(session: Session, campaign_id: int) -> dict[int, LastReminder
         .group_by(col(Notification.submission_id))
         .subquery()
     )
+    # one instant per row, converted once: when a remind-now was queued, when the others went out
+    when = type_coerce(
+        case(
+            (Notification.kind == REMIND_NOW, Notification.created_at),
+            else_=func.coalesce(Notification.sent_at, Notification.created_at),
+        ),
+        UTCDateTime,
+    )
     query = (
         select(  # type: ignore[call-overload]
-            Notification.submission_id,
-            Notification.kind,
-            Notification.created_at,
-            Notification.sent_at,
-            Notification.recipient_name,
+            Notification.submission_id, Notification.kind, when, Notification.recipient_name
         )
         .join(
             latest,
@@ -207,8 +212,7 @@ def last_reminders(session: Session, campaign_id: int) -> dict[int, LastReminder
         .order_by(col(Notification.submission_id), col(Notification.id))
     )
     found: dict[int, tuple[str, datetime, list[str]]] = {}
-    for submission_id, kind, created_at, sent_at, name in session.exec(query).all():
-        at = created_at if kind == REMIND_NOW else (sent_at or created_at)
+    for submission_id, kind, at, name in session.exec(query).all():
         current = found.get(submission_id)
         if current is None:
             found[submission_id] = (kind, at, [name])

@@ -158,15 +158,24 @@ def tbody(rows: list[Line], lang: str, can_remind: bool) -> Markup:
     remind_word = "Remind" if en else "Nhắc"
     overdue_class = ' class="is-overdue"'
     out = []
+    escaped: dict[str, str] = {}
+
+    def e(text: str) -> str:
+        # groups, states, milestones and instants repeat across thousands of rows: escape each once
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = str(escape(text))
+        return found
+
     for r in rows:
         name = escape(r.name)
         badges = (f" {excluded}" if r.excluded else "") + (f" {risk}" if r.at_risk else "")
         if r.late:
-            badges += f'<br><span class="badge overdue late-record">{escape(r.late)}</span>'
+            badges += f'<br><span class="badge overdue late-record">{e(r.late)}</span>'
         days = f'<span class="badge overdue">{late} {r.days}</span>' if r.overdue else (r.days or "—")
-        reminder = escape(r.reminder) if r.reminder else "—"
+        reminder = e(r.reminder) if r.reminder else "—"
         if r.recipients:
-            reminder += Markup('<br><span class="muted small">{} {}</span>').format(to_word, r.recipients)
+            reminder += f'<br><span class="muted small">{to_word} {e(r.recipients)}</span>'
         button = (
             f'<td><button form="remind" name="agency" value="{escape(r.code)}">{remind_word}</button></td>'
             if can_remind
@@ -175,14 +184,14 @@ def tbody(rows: list[Line], lang: str, can_remind: bool) -> Markup:
         out.append(
             f"<tr{overdue_class if r.overdue else ''}>"
             f'<td><a href="/submissions/{r.submission_id}">{name}</a>{badges}</td>'
-            f"<td>{escape(r.group)}</td>"
-            f'<td><span class="badge state-{escape(r.state)}">{escape(r.state_label)}</span></td>'
+            f"<td>{e(r.group)}</td>"
+            f'<td><span class="badge state-{e(r.state)}">{e(r.state_label)}</span></td>'
             f'<td class="num">{r.scored or "—"}</td>'
             f'<td class="num">{r.evidence_missing or "—"}</td>'
             f'<td class="num">{f"<b>{r.blockers}</b>" if r.blockers else "—"}</td>'
-            f"<td>{escape(r.next) if r.next else '—'}{extended if r.extended else ''}</td>"
+            f"<td>{e(r.next) if r.next else '—'}{extended if r.extended else ''}</td>"
             f'<td class="num">{days}</td>'
-            f"<td>{escape(r.activity) if r.activity else '—'}</td>"
+            f"<td>{e(r.activity) if r.activity else '—'}</td>"
             f"<td>{reminder}</td>{button}</tr>\n"
         )
     return Markup("".join(out))
