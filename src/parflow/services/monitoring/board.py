@@ -183,12 +183,6 @@ def last_reminders(session: Session, campaign_id: int) -> dict[int, LastReminder
             and_(Notification.kind == REMIND_NOW, col(Notification.status).not_in(("cancelled", "dead"))),
         ),
     )
-    latest = (
-        select(Notification.submission_id, func.max(Notification.created_at).label("at"))
-        .where(chasing)
-        .group_by(col(Notification.submission_id))
-        .subquery()
-    )
     # one instant per row, converted once: when a remind-now was queued, when the others went out
     when = type_coerce(
         case(
@@ -197,19 +191,26 @@ def last_reminders(session: Session, campaign_id: int) -> dict[int, LastReminder
         ),
         UTCDateTime,
     )
-    query = (
-        select(  # type: ignore[call-overload]
-            Notification.submission_id, Notification.kind, when, Notification.recipient_name
-        )
-        .join(
-            latest,
-            and_(
-                latest.c.submission_id == Notification.submission_id,
-                latest.c.at == Notification.created_at,
-            ),
+    # a window, not a join on max(created_at): PostgreSQL planned that join as a nested loop over
+    # every chasing row (4 s at 2,205 agencies); the window is one pass on both databases
+    ranked = (
+        select(
+            Notification.id,
+            Notification.submission_id,
+            Notification.kind,
+            when.label("at"),
+            Notification.recipient_name,
+            func.rank()
+            .over(partition_by=Notification.submission_id, order_by=col(Notification.created_at).desc())
+            .label("place"),
         )
         .where(chasing)
-        .order_by(col(Notification.submission_id), col(Notification.id))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.submission_id, ranked.c.kind, ranked.c.at, ranked.c.recipient_name)
+        .where(ranked.c.place == 1)
+        .order_by(ranked.c.submission_id, ranked.c.id)
     )
     found: dict[int, tuple[str, datetime, list[str]]] = {}
     for submission_id, kind, at, name in session.exec(query).all():
