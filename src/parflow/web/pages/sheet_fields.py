@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from parflow.store.models import Criterion, Score
+from sqlmodel import Session, col, select
+
+from parflow.domain.roles import Role
+from parflow.store.models import Criterion, Person, RoleAssignment, Score
 
 
 @dataclass
@@ -59,3 +62,31 @@ def field_blocks(
             block.done += 1
             block.subtotal = (block.subtotal or Decimal(0)) + points
     return order
+
+
+@dataclass(frozen=True)
+class PendingField:
+    node: Criterion
+    remaining: int
+    leaves: int
+    members: list[str]  # names of the council members who appraise the field
+
+
+def pending_fields(session: Session, campaign_id: int, blocks: list[FieldBlock]) -> list[PendingField]:
+    """Fields of a submission not fully appraised yet, with the members they wait for: what the
+    page says instead of listing every leaf of every other member."""
+    waiting = [b for b in blocks if b.leaves and b.done < b.leaves]
+    if not waiting:
+        return []
+    members = session.exec(
+        select(Person.name, RoleAssignment.fields)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(RoleAssignment.campaign_id == campaign_id, RoleAssignment.role == Role.council)
+        .order_by(col(Person.name))
+    ).all()
+    return [
+        PendingField(
+            b.node, b.leaves - b.done, b.leaves, [name for name, fields in members if b.node.code in fields]
+        )
+        for b in waiting
+    ]

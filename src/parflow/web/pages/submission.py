@@ -14,11 +14,13 @@ from parflow.i18n import t
 from parflow.services.common.lookups import get_campaign
 from parflow.services.evidence.service import clean_text
 from parflow.services.lifecycle import submissions as submission_service
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Submission
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused, summarise
+from parflow.web.pages.sheet_fields import PendingField, field_blocks, pending_fields
 from parflow.web.pages.submission_view import action_for, build, describe, unmet_guards
 from parflow.web.templating import flash, page_language, render
 
@@ -85,6 +87,7 @@ def _confirm_page(
             raise Forbidden("event.role_not_allowed", trigger=label)
         transition = definition.transition(found.submission.state, trigger)
         unmet = []
+        waiting: list[PendingField] = []
         if transition is None:
             state = definition.states[found.submission.state]
             form.headline = t("event.illegal", page_language(request), trigger=label, state=state)
@@ -93,7 +96,14 @@ def _confirm_page(
             action = action_for(transition, submission_id, found.campaign.code)
             if action.kind != "confirm":
                 return RedirectResponse(action.href, status_code=303)
-            unmet = summarise(unmet_guards(session, rt, found, transition), page_language(request))
+            raw = unmet_guards(session, rt, found, transition)
+            if any(u.key == "guard.leaf_unappraised" for u in raw):
+                # said per field with the members it waits for, not as every leaf of everyone
+                sheet = load_sheet(session, found.submission, with_attachments=False)
+                blocks = field_blocks(sheet.criteria, sheet.scores, value=lambda s: s.appraised_score)
+                waiting = pending_fields(session, found.campaign.id or 0, blocks)
+                raw = [u for u in raw if u.key != "guard.leaf_unappraised"]
+            unmet = summarise(raw, page_language(request))
     return render(
         request,
         "pages/confirm_event.html",
@@ -105,6 +115,7 @@ def _confirm_page(
             "trigger": trigger,
             "label": label,
             "unmet": unmet,
+            "waiting": waiting,
             "form": form,
             "comment_required": transition is not None and "comment_given" in transition.guards,
             "agency_reader": bool(roles & AGENCY_ROLES),
