@@ -18,4 +18,5 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "milestone_moved": "a campaign milestone moved (to everyone it concerns)",
     "daily_digest": "one message a day summarising the campaign (to Home Affairs)",
     "delivery_failure": "some messages could not be delivered (to Home Affairs)",
+    "head_sign_off": "the focal point sent the self-assessment, or asks the head to confirm it (to the head)",
 }

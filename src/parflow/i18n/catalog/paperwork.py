@@ -32,17 +32,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Báo cáo tự đánh giá chờ Lãnh đạo cơ quan xác nhận trước khi gửi.",
         "The self-assessment waits for the agency head's confirmation before it is sent.",
     ),
-    "head.request_recorded": (
+    "notice.kind.head_sign_off": ("Báo cáo tự đánh giá cho Lãnh đạo", "Self-assessment for the head"),
+    "web.head_confirmation_requested": (
         "Đã đề nghị Lãnh đạo cơ quan xác nhận; báo cáo được gửi khi Lãnh đạo xác nhận.",
         "The agency head is asked to confirm; the report is sent once they do.",
     ),
-    "head.no_request": (
-        "Chưa có đề nghị xác nhận nào của cán bộ đầu mối.",
-        "The focal point has not asked for confirmation yet.",
-    ),
-    "head.only_head": (
-        "Chỉ Lãnh đạo cơ quan được xác nhận báo cáo tự đánh giá.",
-        "Only the agency head may confirm the self-assessment.",
-    ),
-    "notice.kind.head_sign_off": ("Đề nghị Lãnh đạo ký báo cáo", "Report for the head to sign"),
 }

@@ -13,6 +13,7 @@ from parflow.domain.roles import AGENCY_ROLES
 from parflow.i18n import t
 from parflow.services.common.lookups import get_campaign
 from parflow.services.evidence.service import clean_text
+from parflow.services.lifecycle import head_confirmation, sign_off
 from parflow.services.lifecycle import submissions as submission_service
 from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Submission
@@ -119,9 +120,19 @@ def _confirm_page(
             "form": form,
             "comment_required": transition is not None and "comment_given" in transition.guards,
             "agency_reader": bool(roles & AGENCY_ROLES),
+            "asks_head": transition is not None
+            and sign_off.head_must_confirm(found.campaign, definition, transition, roles),
         },
         status_code=status,
     )
+
+
+def _asks_head(rt: RuntimeDep, user: SignedIn, submission_id: int, trigger: str) -> bool:
+    with rt.db.read() as session:
+        found = submission_service.locate(session, rt, submission_id, user)
+        roles = user.roles_for_submission(found.campaign.id or 0, found.agency.id or 0)
+        transition = found.definition.transition(found.submission.state, trigger)
+        return sign_off.head_must_confirm(found.campaign, found.definition, transition, roles)
 
 
 @router.get("/submissions/{submission_id}/events/{trigger}")
@@ -148,6 +159,16 @@ def fire_event(
     text = clean_text(comment, MAX_COMMENT)
     try:
         version = version_field(expected_version)
+        if _asks_head(rt, user, submission_id, trigger):
+            # the campaign wants the head's confirmation: the focal point's send is a request
+            run_write(
+                rt,
+                lambda s: head_confirmation.request_confirmation(
+                    s, rt, user, submission_id, trigger, comment=text, expected_version=version
+                ),
+            )
+            flash(request, "web.head_confirmation_requested")
+            return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
         found, _entry = run_write(
             rt,
             lambda s: submission_service.fire_event(

@@ -102,6 +102,18 @@ def state_line(session: Session, rt: Runtime, found: Located) -> StateLine:
                 Label(vi="Đã gửi kết quả thẩm định", en="Appraisal results sent"),
                 Label(vi=f"hết thời hạn giải trình lúc {when}", en=f"the response window closed at {when}"),
             )
+    if submission.head_confirmation_requested_at is not None and definition.in_phase(
+        submission.state, "self_assessment"
+    ):
+        local = submission.head_confirmation_requested_at.astimezone(ZoneInfo(found.campaign.timezone))
+        when = local.strftime("%H:%M %d/%m/%Y")
+        return StateLine(
+            label,
+            Label(
+                vi=f"chờ Lãnh đạo cơ quan xác nhận (đề nghị lúc {when})",
+                en=f"waiting for the head's confirmation (asked {when})",
+            ),
+        )
     return StateLine(label)
 
 
