@@ -5,7 +5,9 @@ results" only when every field is appraised, and the paper documents open in pyt
 from __future__ import annotations
 
 import io
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 from docx import Document
 from fastapi.testclient import TestClient
@@ -14,13 +16,17 @@ from sqlmodel import select
 from parflow import demo_season
 from parflow.services.common.runtime import Runtime
 from parflow.services.scoring import appraisal
-from parflow.store.models import Criterion, Evidence, Score, Submission
+from parflow.store.models import Criterion, Evidence, Notification, Score, Submission
 from tests.support.auth import csrf_from, sign_in
+from tests.support.cli import parflow
+from tests.support.databases import EXAMPLE
 from tests.support.lifecycle import principal, submission_id
 from tests.support.people import COUNCIL_1_4, COUNCIL_3, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
 from tests.support.season import (
+    approve,
     complete_self_assessment,
     import_survey,
+    pass_dispute_window,
     send_results,
     start_appraisal,
     submit,
@@ -286,3 +292,78 @@ def test_agency_attaches_the_signed_scan(client: TestClient, rt: Runtime, campai
         assert sub is not None and sub.signed_report_filename == "Báo cáo đã ký.pdf"
     download = client.get(f"/submissions/{sid}/self-assessment/signed")
     assert download.status_code == 200 and download.content == pdf
+
+
+def _with_head_confirmation(rt: Runtime, tmp_path: Path) -> None:
+    """The example campaign loaded again with the setting on, as a province would write it."""
+    folder = tmp_path / "haiphong-2021"
+    shutil.copytree(EXAMPLE, folder)
+    text = (folder / "campaign.yaml").read_text(encoding="utf-8")
+    assert "require_head_confirmation: false" in text  # documented, off by default
+    (folder / "campaign.yaml").write_text(
+        text.replace("require_head_confirmation: false", "require_head_confirmation: true"), encoding="utf-8"
+    )
+    result = parflow(rt, "campaign", "load", str(folder))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_season_where_the_head_confirms_the_self_assessment(
+    client: TestClient, rt: Runtime, campaign: str, login, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _with_head_confirmation(rt, tmp_path)
+    sid = submission_id(rt, "sgtvt")
+    complete_self_assessment(rt, sid)
+    sign_in(client, SGTVT_FOCAL)
+    confirm = client.get(f"/submissions/{sid}/events/submit")
+    assert 'id="asks-head"' in confirm.text and "Đề nghị Lãnh đạo xác nhận" in confirm.text
+    # the API says why the focal point cannot send alone
+    refused = client.post(f"/api/v1/submissions/{sid}/events/submit", json={}, headers=login(SGTVT_FOCAL))
+    assert refused.status_code == 422
+    assert "chờ Lãnh đạo cơ quan xác nhận" in refused.json()["detail"]
+    asked = client.post(
+        f"/submissions/{sid}/events/submit",
+        data={"csrf_token": csrf_from(confirm.text), "comment": "Kính trình Lãnh đạo."},
+    )
+    assert "Đã đề nghị Lãnh đạo cơ quan xác nhận" in asked.text
+    assert "chờ Lãnh đạo cơ quan xác nhận (đề nghị lúc" in asked.text
+    with rt.db.read() as session:
+        sub = session.get(Submission, sid)
+        assert sub is not None and sub.state == "draft" and sub.head_confirmation_requested_at is not None
+        messages = session.exec(select(Notification).where(Notification.submission_id == sid)).all()
+    assert [(m.kind, m.recipient_email, m.context["mode"]) for m in messages] == [
+        ("head_sign_off", SGTVT_HEAD, "request")
+    ]
+    # the head confirms: that is the workflow's own send, and the season goes on as always
+    sign_in(client, SGTVT_HEAD)
+    page = client.get(f"/submissions/{sid}/events/submit")
+    assert 'id="asks-head"' not in page.text
+    sent = client.post(f"/submissions/{sid}/events/submit", data={"csrf_token": csrf_from(page.text)})
+    assert "Đã thực hiện: Gửi báo cáo tự đánh giá." in sent.text
+    with rt.db.read() as session:
+        kinds = sorted(
+            m.kind for m in session.exec(select(Notification).where(Notification.submission_id == sid))
+        )
+    assert kinds.count("head_sign_off") == 1 and "submitted" in kinds  # none to the head who sent it
+    start_appraisal(rt, sid)
+    demo_season.appraise(rt, sid)
+    send_results(rt, sid)
+    import_survey(rt, campaign)
+    pass_dispute_window(rt, sid)
+    approve(rt, sid)
+    with rt.db.read() as session:
+        sub = session.get(Submission, sid)
+        assert sub is not None and sub.state == "approved"
+
+
+def test_the_head_hears_when_the_focal_point_sends(client: TestClient, rt: Runtime, campaign: str) -> None:
+    sid = submission_id(rt, "sgtvt")
+    complete_self_assessment(rt, sid)
+    submit(rt, sid)  # the focal point, the setting off as in the example
+    with rt.db.read() as session:
+        rows = session.exec(
+            select(Notification).where(
+                Notification.submission_id == sid, Notification.kind == "head_sign_off"
+            )
+        ).all()
+    assert [(r.recipient_email, r.context["mode"]) for r in rows] == [(SGTVT_HEAD, "sent")]
+    assert rows[0].context["report_path"] == f"/submissions/{sid}/self-assessment/report"
