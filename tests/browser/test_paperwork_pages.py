@@ -7,6 +7,7 @@ wider than the phone."""
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +23,10 @@ from parflow.services.scoring import appraisal
 from parflow.store.models import Score
 from tests.browser.conftest import LiveServer
 from tests.support.auth import sign_in_page
+from tests.support.cli import parflow
+from tests.support.databases import EXAMPLE
 from tests.support.lifecycle import principal, submission_id
-from tests.support.people import COUNCIL_3, HOME_AFFAIRS, SGTVT_FOCAL
+from tests.support.people import COUNCIL_3, HOME_AFFAIRS, SGTVT_FOCAL, SGTVT_HEAD
 from tests.support.season import complete_self_assessment, import_survey, start_appraisal, submit
 
 pytestmark = pytest.mark.browser
@@ -259,3 +262,36 @@ def test_pages_fit_a_phone_with_the_criterion_column_pinned(
         phone.screenshot(path=str(artifacts / "appraisal-phone-scrolled.png"), full_page=False)
     finally:
         phone.context.close()
+
+
+def test_the_head_confirms_what_the_focal_point_sends(
+    tab: Any, live: LiveServer, screen: str, campaign: str, artifacts: Path, tmp_path: Path
+) -> None:
+    rt = live.rt
+    folder = tmp_path / "campaign"
+    shutil.copytree(EXAMPLE, folder)
+    yaml = folder / "campaign.yaml"
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace(
+            "require_head_confirmation: false", "require_head_confirmation: true"
+        ),
+        encoding="utf-8",
+    )
+    assert parflow(rt, "campaign", "load", str(folder)).exit_code == 0
+    sid = submission_id(rt, "sgtvt")
+    complete_self_assessment(rt, sid)
+    sign_in_page(tab, SGTVT_FOCAL)
+    tab.goto(f"/submissions/{sid}/events/submit")
+    expect(tab.locator("#asks-head")).to_contain_text("yêu cầu Lãnh đạo cơ quan xác nhận")
+    fits(tab)
+    tab.screenshot(path=str(artifacts / f"ask-head-{screen}.png"), full_page=True)
+    tab.click("#confirm")
+    expect(tab.locator(".flash")).to_contain_text("Đã đề nghị Lãnh đạo cơ quan xác nhận")
+    expect(tab.locator("#state")).to_contain_text("chờ Lãnh đạo cơ quan xác nhận")
+    sign_in_page(tab, SGTVT_HEAD)
+    tab.goto(f"/submissions/{sid}")
+    tab.click('[data-trigger="submit"]')
+    expect(tab.locator("#asks-head")).to_have_count(0)
+    tab.click("#confirm")
+    expect(tab.locator("#state")).to_have_text("Đã gửi tự đánh giá")
+    tab.screenshot(path=str(artifacts / f"head-confirmed-{screen}.png"), full_page=False)
