@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -367,3 +368,15 @@ def test_the_head_hears_when_the_focal_point_sends(client: TestClient, rt: Runti
         ).all()
     assert [(r.recipient_email, r.context["mode"]) for r in rows] == [(SGTVT_HEAD, "sent")]
     assert rows[0].context["report_path"] == f"/submissions/{sid}/self-assessment/report"
+
+
+def test_campaign_deadlines_read_as_people_say_them(
+    client: TestClient, rt: Runtime, campaign: str, clock
+) -> None:  # type: ignore[no-untyped-def]
+    clock.set(datetime(2022, 1, 19, 3, 0, tzinfo=UTC))  # Wednesday 19/01, 10:00 in Hải Phòng
+    sign_in(client, HOME_AFFAIRS)
+    page = client.get(f"/campaigns/{campaign}").text
+    cells = [c.split("</td>")[0] for c in page.split('class="num deadline-status">')[1:]]
+    assert "Quá hạn 3 ngày làm việc" in cells[0]  # 17, 18, 19 January
+    assert all("-" not in c and "−" not in c for c in cells)
+    assert "Còn" in cells[1]
