@@ -69,10 +69,20 @@ def tab(browser: Any, live: LiveServer, screen: str) -> Iterator[Any]:
 
 
 def fits(page: Any) -> None:
-    """Nothing off-screen: the document is no wider than the window (wide tables scroll inside)."""
+    """Nothing off-screen: the document is no wider than the screen (wide tables scroll inside).
+    Compared with the configured width: a mobile browser widens its layout to overflowing content."""
     width = page.evaluate("document.documentElement.scrollWidth")
-    inner = page.evaluate("window.innerWidth")
-    assert width <= inner, f"page is {width}px wide in a {inner}px window"
+    screen = page.viewport_size["width"]
+    if width > screen:
+        culprit = page.evaluate(
+            """w => { const out = [];
+              for (const e of document.querySelectorAll('body *')) {
+                const r = e.getBoundingClientRect();
+                if (r.right > w + 1 && !e.closest('.table-scroll')) out.push(e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(r.right));
+              } return out.slice(0, 5); }""",
+            screen,
+        )
+        raise AssertionError(f"{page.url}: page is {width}px wide on a {screen}px screen: {culprit}")
 
 
 def self_score(live: LiveServer, sid: int, code: str) -> Decimal | None:
