@@ -78,7 +78,8 @@ def fits(page: Any) -> None:
             """w => { const out = [];
               for (const e of document.querySelectorAll('body *')) {
                 const r = e.getBoundingClientRect();
-                if (r.right > w + 1 && !e.closest('.table-scroll')) out.push(e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(r.right));
+                if (r.right > w + 1 && !e.closest('.table-scroll'))
+                  out.push(e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(r.right));
               } return out.slice(0, 5); }""",
             screen,
         )
