@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -269,6 +270,7 @@ def test_reports_download_as_word_documents(client: TestClient, rt: Runtime, cam
     assert "ĐẠI DIỆN HỘI ĐỒNG THẨM ĐỊNH" in doc.tables[-1].cell(0, 1).text
 
 
+@pytest.mark.both_backends
 def test_agency_attaches_the_signed_scan(client: TestClient, rt: Runtime, campaign: str) -> None:
     sid = submission_id(rt, "sgtvt")
     sign_in(client, SGTVT_FOCAL)
@@ -308,6 +310,7 @@ def _with_head_confirmation(rt: Runtime, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.both_backends
 def test_a_season_where_the_head_confirms_the_self_assessment(
     client: TestClient, rt: Runtime, campaign: str, login, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
