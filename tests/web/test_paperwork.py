@@ -293,6 +293,7 @@ def test_agency_attaches_the_signed_scan(client: TestClient, rt: Runtime, campai
     with rt.db.read() as session:
         sub = session.get(Submission, sid)
         assert sub is not None and sub.signed_report_filename == "Báo cáo đã ký.pdf"
+    assert "Báo cáo đã ký.pdf" in client.get(f"/submissions/{sid}").text.split('id="signed-report"')[1][:300]
     download = client.get(f"/submissions/{sid}/self-assessment/signed")
     assert download.status_code == 200 and download.content == pdf
 
