@@ -34,7 +34,12 @@ def test_messages_of_a_submission_with_their_delivery_status(
 
     listed = client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(HOME_AFFAIRS))
     assert listed.status_code == 200
-    messages = listed.json()
+    everything = listed.json()
+    # the agency head hears that the report went out (issue 15); Home Affairs takes it in
+    assert [(m["kind"], m["recipient"]["email"]) for m in everything if m["kind"] != "submitted"] == [
+        ("head_sign_off", "lanh-dao.sgtvt@haiphong.example")
+    ]
+    messages = [m for m in everything if m["kind"] == "submitted"]
     assert [(m["kind"], m["status"], m["attempts"]) for m in messages] == [("submitted", "pending", 0)] * 2
     assert {m["recipient"]["email"] for m in messages} == {HOME_AFFAIRS, "cchc.bao@snv.haiphong.example"}
     assert messages[0]["kind_label"] == {"vi": "Đã gửi tự đánh giá", "en": "Self-assessment submitted"}
@@ -48,8 +53,12 @@ def test_messages_of_a_submission_with_their_delivery_status(
     assert client.get("/api/v1/submissions/999999/notifications", headers=login(FOCAL)).status_code == 404
 
     report = asyncio.run(deliver_pending(routed(rt, smtp_server)))
-    assert report.sent == 2 and len(smtp_server.handler.received) == 2
-    after = client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(FOCAL)).json()
+    assert report.sent == 3 and len(smtp_server.handler.received) == 3
+    after = [
+        m
+        for m in client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(FOCAL)).json()
+        if m["kind"] == "submitted"
+    ]
     assert all(m["status"] == "sent" and m["attempts"] == 1 and m["sent_at"] for m in after)
     assert {m["recipient"]["language"]: m["subject"] for m in after} == {
         "vi": "Sở Giao thông vận tải đã gửi báo cáo tự đánh giá",
@@ -64,7 +73,7 @@ def test_campaign_wide_list_is_for_home_affairs_and_city_leaders(
     submit(client, campaign, login)
     url = f"/api/v1/campaigns/{campaign}/notifications"
     pending = client.get(url, params={"status": "pending"}, headers=login(HOME_AFFAIRS))
-    assert pending.status_code == 200 and len(pending.json()) == 2
+    assert pending.status_code == 200 and len(pending.json()) == 3  # Home Affairs twice, the head
     assert client.get(url, params={"status": "dead"}, headers=login(HOME_AFFAIRS)).json() == []
     assert client.get(url, headers=login("pho-chu-tich.vinh@haiphong.example")).status_code == 200
     assert client.get(url, headers=login(FOCAL)).status_code == 403

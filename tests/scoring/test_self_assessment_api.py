@@ -164,6 +164,15 @@ def test_the_submission_shows_its_score_totals(client, login, sid) -> None:
         "sipas_percent": None,
         "excluded_reason": None,
         "sheet_path": f"/api/v1/submissions/{sid}/scores",
+        # each figure apart, null while it does not exist (issue 15)
+        "figures": {
+            "self_assessed": "1.50",
+            "survey": None,
+            "appraised": None,
+            "appraised_leaves": None,
+            "agency_leaves": 65,
+            "index": None,
+        },
     }
     assert (
         client.get(f"/api/v1/submissions/{sid}", headers=login(HOME_AFFAIRS)).json()["scores"]["index_total"]

@@ -328,6 +328,30 @@ RULES: dict[tuple[str, str], list[Case]] = {
         # a leaf outside their fields is not on their form: ignored, "nothing changed", nothing saved
         overrides={"council_out": 303},
     ),
+    # paper (issue 15): whoever sees the submission may print it; only the agency attaches the scan
+    ("GET", "/submissions/{submission_id}/self-assessment/report"): [
+        *page("draft", 200, SUBMISSION_READERS),
+        *page("appraisal", 200, (*SUBMISSION_READERS, *COUNCIL)),
+    ],
+    ("GET", "/submissions/{submission_id}/self-assessment/report.docx"): page(
+        "draft", 200, SUBMISSION_READERS
+    ),
+    ("GET", "/submissions/{submission_id}/appraisal/report"): page(
+        "appraisal", 200, (*SUBMISSION_READERS, *COUNCIL)
+    ),
+    ("GET", "/submissions/{submission_id}/appraisal/report.docx"): page(
+        "appraisal", 200, (*SUBMISSION_READERS, *COUNCIL)
+    ),
+    ("POST", "/submissions/{submission_id}/self-assessment/signed"): form(
+        "draft",
+        303,
+        OWN,
+        form={},
+        files={"file": ("bao-cao-da-ky.pdf", PDF, "application/pdf")},
+        overrides={"anonymous": 303},
+    ),
+    # no scan attached in the prepared world: 404 for everyone who may see the submission
+    ("GET", "/submissions/{submission_id}/self-assessment/signed"): page("draft", 404, SUBMISSION_READERS),
     ("GET", "/submissions/{submission_id}/disputes"): page("results", 200, OWN),
     ("POST", "/submissions/{submission_id}/disputes"): form(
         "results", 303, OWN, form={"leaf": "1.1.3", "argument-1.1.3": "Đã hoàn thành 100% kế hoạch năm."}

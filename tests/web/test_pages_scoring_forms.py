@@ -149,7 +149,7 @@ def test_evidence_form_keeps_input_and_accepts_files_and_links(
     sid = submission_id(rt, "sgtvt")
     sign_in(client, SGTVT_FOCAL)
     form = client.get(f"/submissions/{sid}/evidence/new?criterion=1.1.1")
-    assert 'value="1.1.1" selected' in form.text
+    assert 'name="criterion" value="1.1.1" checked' in form.text
     token = csrf_from(form.text)
     bad_link = client.post(
         f"/submissions/{sid}/evidence",

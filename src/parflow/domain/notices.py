@@ -19,4 +19,5 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "daily_digest": "one message a day summarising the campaign (to Home Affairs)",
     "delivery_failure": "some messages could not be delivered (to Home Affairs)",
     "remind_now": "Home Affairs reminded an agency at once, with an optional message (to the agency)",
+    "head_sign_off": "the focal point sent the self-assessment, or asks the head to confirm it (to the head)",
 }

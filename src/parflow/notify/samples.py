@@ -195,6 +195,20 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "2022-03-23T07:00:00+00:00",
         )
     ],
+    "head_sign_off": [
+        {
+            "campaign": CAMPAIGN,
+            "agency": AGENCY,
+            "submission_id": SUBMISSION_ID,
+            "mode": mode,
+            "actor_name": "Nguyễn Thị Mai",
+            "comment": comment,
+            "at": "2022-01-13T08:41:00+00:00",
+            "action_path": SUBMISSION_PATH,
+            "report_path": f"{SUBMISSION_PATH}/self-assessment/report",
+        }
+        for mode, comment in (("request", "Kính trình Lãnh đạo xem xét, ký báo cáo."), ("sent", None))
+    ],
     "dispute_filed": [
         {
             "campaign": CAMPAIGN,

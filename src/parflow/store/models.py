@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from parflow.store.types import UTCDateTime
@@ -43,6 +44,10 @@ class Campaign(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     workflow_name: str = Field(max_length=64)
     dispute_window_days: int = 5
+    # the place printed on paper documents ("Hải Phòng, ngày ...")
+    place: str | None = Field(default=None, max_length=120)
+    # the agency head confirms the self-assessment before it counts as sent (issue 15)
+    require_head_confirmation: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     # [{"label": {"vi":..,"en":..}, "min": "90"} ...] best band first
     classification: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source_digest: str = Field(default="", max_length=64)
@@ -190,6 +195,14 @@ class Submission(SQLModel, table=True):
     # earliest instant at which a reminder or escalation for this submission may fall due
     next_due_at: datetime | None = _instant()
     created_at: datetime = _instant(nullable=False)
+    # the focal point asked the head to confirm the self-assessment (campaigns that require it)
+    head_confirmation_requested_at: datetime | None = _instant()
+    head_confirmation_requested_by: int | None = Field(default=None, foreign_key="person.id")
+    # the scan of the self-assessment report signed by the head, in the evidence store
+    signed_report_sha256: str | None = Field(default=None, max_length=64)
+    signed_report_filename: str | None = Field(default=None, max_length=255)
+    signed_report_media_type: str | None = Field(default=None, max_length=128)
+    signed_report_at: datetime | None = _instant()
 
 
 class AuditEntry(SQLModel, table=True):

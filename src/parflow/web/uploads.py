@@ -20,6 +20,7 @@ from parflow.web.fields import whole_number
 
 MAX_FIELD_BYTES = 16 * 1024
 MAX_FIELDS = 20
+MAX_VALUES = 400  # values of all fields together (a repeated field: one per leaf ticked)
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and small text fields around the file
 
 
@@ -29,15 +30,22 @@ class Upload:
     file: Received | None = None
     filename: str | None = None
     file_field: str | None = None
+    # every file of the request, in order, with the client's name (the first is also `file`)
+    files: list[tuple[Received, str | None]] = field(default_factory=list)
+    # every value of a repeated field (checkboxes, a multiple select); `fields` keeps the last
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
     def discard(self) -> None:
+        for received, _name in self.files:
+            received.path.unlink(missing_ok=True)
         if self.file is not None:
             self.file.path.unlink(missing_ok=True)
 
 
 class _Receiver:
-    def __init__(self, evidence_dir: Path, max_bytes: int, too_large_key: str) -> None:
+    def __init__(self, evidence_dir: Path, max_bytes: int, too_large_key: str, max_files: int = 1) -> None:
         self.evidence_dir = evidence_dir
+        self.max_files = max_files
         self.max_bytes = max_bytes
         self.too_large_key = too_large_key
         self.upload = Upload()
@@ -48,6 +56,7 @@ class _Receiver:
         self.field_name: str | None = None
         self.field_data = bytearray()
         self.is_file = False
+        self.current_filename: str | None = None
 
     def on_part_begin(self) -> None:
         self.disposition = b""
@@ -73,13 +82,20 @@ class _Receiver:
             raise Invalid("evidence.bad_upload")
         self.field_name = name.decode("utf-8", "replace")
         if b"filename" in options:
-            if self.upload.file is not None or self.writer is not None:
+            if len(self.upload.files) >= self.max_files or self.writer is not None:
+                if self.max_files > 1:
+                    raise Invalid("evidence.too_many_files", max=self.max_files)
                 raise Invalid("evidence.bad_upload")  # one file per request
             self.is_file = True
-            self.upload.filename = options[b"filename"].decode("utf-8", "replace")
-            self.upload.file_field = self.field_name
+            self.current_filename = options[b"filename"].decode("utf-8", "replace")
+            if not self.upload.files:
+                self.upload.filename = self.current_filename
+                self.upload.file_field = self.field_name
             self.writer = BlobWriter(self.evidence_dir, self.max_bytes)
-        elif len(self.upload.fields) >= MAX_FIELDS:
+        elif (
+            len(self.upload.fields) >= MAX_FIELDS
+            or sum(len(v) for v in self.upload.lists.values()) >= MAX_VALUES
+        ):
             raise Invalid("evidence.bad_upload")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -98,10 +114,15 @@ class _Receiver:
     def on_part_end(self) -> None:
         if self.is_file:
             assert self.writer is not None
-            self.upload.file = self.writer.finish()
+            received = self.writer.finish()
             self.writer = None
+            if not self.upload.files:
+                self.upload.file = received
+            self.upload.files.append((received, self.current_filename))
         elif self.field_name is not None:
-            self.upload.fields[self.field_name] = self.field_data.decode("utf-8", "replace")
+            text = self.field_data.decode("utf-8", "replace")
+            self.upload.fields[self.field_name] = text
+            self.upload.lists.setdefault(self.field_name, []).append(text)
 
     def abort(self) -> None:
         if self.writer is not None:
@@ -111,9 +132,14 @@ class _Receiver:
 
 
 async def receive_multipart(
-    request: Request, evidence_dir: Path, max_bytes: int, too_large_key: str = "evidence.too_large"
+    request: Request,
+    evidence_dir: Path,
+    max_bytes: int,
+    too_large_key: str = "evidence.too_large",
+    max_files: int = 1,
 ) -> Upload:
-    """Parse a multipart/form-data request; the (single) file lands in a temporary file."""
+    """Parse a multipart/form-data request; each file (at most `max_files`, each at most
+    `max_bytes`) lands in a temporary file."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -121,9 +147,9 @@ async def receive_multipart(
     declared = request.headers.get("content-length")
     size = whole_number(declared)
     # an unreadable or enormous declaration proves nothing: the limit is also enforced while reading
-    if size is not None and size > max_bytes + FORM_OVERHEAD:
+    if size is not None and size > max_bytes * max_files + FORM_OVERHEAD:
         raise TooLarge(too_large_key, limit=human_size(max_bytes))  # refuse before reading a byte
-    receiver = _Receiver(evidence_dir, max_bytes, too_large_key)
+    receiver = _Receiver(evidence_dir, max_bytes, too_large_key, max_files)
     parser = MultipartParser(
         boundary,
         {

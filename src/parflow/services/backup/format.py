@@ -164,6 +164,8 @@ _PLAIN: dict[str, dict[int, str]] = {
     "published": {1: "campaign", 2: "person"},
     "daily_digest": {1: "campaign", 2: "person"},
     "delivery_failure": {1: "campaign", 2: "person"},
+    # head_sign_off:<campaign>:<submission>:<mode>:<audit seq>:<person>
+    "head_sign_off": {1: "campaign", 2: "submission", 5: "person"},
 }
 _PREFIXED_KINDS = ("reminder", "escalation", "extension", "moved", "remind_now")
 _PREFIXED_PART = re.compile(r"^([cspxr])(\d+)$")
@@ -204,9 +206,10 @@ def rewrite_context(context: Any, maps: Maps) -> Any:
     for field, name in (("submission_id", "submission"), ("dispute_id", "dispute")):
         if isinstance(out.get(field), int):
             out[field] = _moved(maps, name, out[field])
-    path = out.get("action_path")
-    if isinstance(path, str):
-        out["action_path"] = _PATH_IDS.sub(
-            lambda mt: f"/{mt.group(1)}/{_moved(maps, mt.group(1)[:-1], int(mt.group(2)))}", path
-        )
+    for name in ("action_path", "report_path"):
+        path = out.get(name)
+        if isinstance(path, str):
+            out[name] = _PATH_IDS.sub(
+                lambda mt: f"/{mt.group(1)}/{_moved(maps, mt.group(1)[:-1], int(mt.group(2)))}", path
+            )
     return out

@@ -107,6 +107,10 @@ class CampaignSpec(_Strict):
     criteria: tuple[CriteriaRef, ...] = ()
     milestones: dict[str, date | Offset]
     dispute_window_days: int = Field(default=5, ge=0, le=60)
+    # printed on the signed report and the appraisal record ("Hải Phòng, ngày ...")
+    place: str | None = Field(default=None, max_length=120)
+    # the agency head must confirm before the focal point's self-assessment counts as sent
+    require_head_confirmation: bool = False
     classification: tuple[Band, ...] = DEFAULT_BANDS
     extra_days_off: tuple[DayNote, ...] = ()
     extra_working_days: tuple[DayNote, ...] = ()

@@ -63,6 +63,8 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     campaign.timezone = spec.timezone
     campaign.workflow_name = spec.workflow
     campaign.dispute_window_days = spec.dispute_window_days
+    campaign.place = spec.place
+    campaign.require_head_confirmation = spec.require_head_confirmation
     campaign.classification = [b.model_dump(mode="json") for b in spec.classification]
     campaign.source_digest = data.digest
     campaign.updated_at = now

@@ -8,6 +8,7 @@ from sqlalchemy import or_, tuple_
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound, StaleVersion
+from parflow.domain.roles import Role
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.observability import metrics
 from parflow.services.common import audit, outbox
@@ -19,6 +20,7 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import sync as deadline_sync
 from parflow.services.deadlines.due import MILESTONE_STAMPS
 from parflow.services.deadlines.lateness import record_sending
+from parflow.services.lifecycle import sign_off
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.store.models import Agency, AuditEntry, Campaign, Person, Submission
 
@@ -78,6 +80,10 @@ def fire_event(
     engine = rt.workflows.get(campaign.workflow_name)
     definition = engine.definition
     roles = principal.roles_for_submission(campaign.id or 0, found.agency.id or 0)
+    # a campaign may make sending the self-assessment the head's act (the focal point asks instead)
+    sign_off.refuse_without_head(
+        campaign, definition, definition.transition(submission.state, trigger), roles
+    )
     facts = SubmissionFacts(session, submission, campaign, now, comment, campaign_publication)
     fired = engine.fire(submission.state, trigger, roles, facts)
 
@@ -92,6 +98,8 @@ def fire_event(
         fired.source, "self_assessment"
     ):
         submission.submitted_at = None  # sent back to the agency: the self-assessment is due again
+        submission.head_confirmation_requested_at = None
+        submission.head_confirmation_requested_by = None
     session.add(submission)
     actor = session.get(Person, principal.person_id)
     entry = audit.append(
@@ -138,6 +146,19 @@ def fire_event(
                 context=context,
                 submission=submission,
             )
+    if sign_off.sends_self_assessment(definition, fired.transition) and fired.role != Role.agency_head:
+        # the report is the head's document: the head hears that it went out
+        sign_off.notify_heads(
+            session,
+            campaign=campaign,
+            agency=found.agency,
+            submission=submission,
+            actor=actor,
+            mode="sent",
+            at=now,
+            occurrence=entry.seq,
+            comment=comment,
+        )
     # reminders queued for a part now done are cancelled; the next deadline step is re-planned
     deadline_sync.after_transition(session, rt, campaign, submission)
     session.flush()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Invalid, NotFound, Unmet
-from parflow.domain.scoring import Index, Leaf, index_of
+from parflow.domain.scoring import Index, Leaf, index_of, round_points
 from parflow.store.models import Criterion, Dispute, Evidence, Score, Submission
 
 
@@ -82,6 +82,76 @@ def self_scores(criteria: Iterable[Criterion], scores: dict[str, Score]) -> dict
     return counted
 
 
+@dataclass(frozen=True)
+class Figures:
+    """The four separate figures of a submission, each None while it does not exist yet (a page
+    says "chưa có", never 0,00): the agency's own total over the leaves it scores, the survey
+    points, the council's total over the same leaves, and the index (appraised + survey), which
+    exists only once every leaf has its counting score."""
+
+    self_assessed: Decimal | None
+    survey: Decimal | None
+    appraised: Decimal | None
+    appraised_leaves: int
+    agency_leaves: int
+    index: Decimal | None
+    by_field_self: dict[str, Decimal | None]
+    by_field_appraised: dict[str, Decimal | None]
+
+    @property
+    def appraisal_complete(self) -> bool:
+        return self.agency_leaves > 0 and self.appraised_leaves == self.agency_leaves
+
+
+def _add(total: Decimal | None, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return total
+    return (total or Decimal(0)) + value
+
+
+def figures_of(criteria: Iterable[Criterion], scores: dict[str, Any]) -> Figures:
+    """`scores` maps a leaf code to anything with self_score, appraised_score and survey_score
+    (a `Score` row or a plain row from `score_values_of`)."""
+    self_total = survey = appraised = None
+    appraised_leaves = agency_leaves = 0
+    by_self: dict[str, Decimal | None] = {}
+    by_appraised: dict[str, Decimal | None] = {}
+    complete = True
+    for c in criteria:
+        if c.level == 1:
+            by_self.setdefault(c.code, None)
+            by_appraised.setdefault(c.code, None)
+        if not c.is_leaf:
+            continue
+        s = scores.get(c.code)
+        if c.scored_by == "survey":
+            value = s.survey_score if s is not None else None
+            survey = _add(survey, value)
+            complete = complete and value is not None
+            continue
+        agency_leaves += 1
+        mine = s.self_score if s is not None else None
+        theirs = s.appraised_score if s is not None else None
+        self_total = _add(self_total, mine)
+        by_self[c.field_code] = _add(by_self.get(c.field_code), mine)
+        appraised = _add(appraised, theirs)
+        by_appraised[c.field_code] = _add(by_appraised.get(c.field_code), theirs)
+        if theirs is not None:
+            appraised_leaves += 1
+        complete = complete and theirs is not None
+    index = round_points((appraised or Decimal(0)) + (survey or Decimal(0))) if complete else None
+    return Figures(
+        self_assessed=None if self_total is None else round_points(self_total),
+        survey=None if survey is None else round_points(survey),
+        appraised=None if appraised is None else round_points(appraised),
+        appraised_leaves=appraised_leaves,
+        agency_leaves=agency_leaves,
+        index=index if agency_leaves or survey is not None else None,
+        by_field_self={k: None if v is None else round_points(v) for k, v in by_self.items()},
+        by_field_appraised={k: None if v is None else round_points(v) for k, v in by_appraised.items()},
+    )
+
+
 @dataclass
 class Sheet:
     submission: Submission
@@ -99,6 +169,9 @@ class Sheet:
 
     def self_index(self) -> Index:
         return index_of(as_leaves(self.criteria), self_scores(self.criteria, self.scores))
+
+    def figures(self) -> Figures:
+        return figures_of(self.criteria, self.scores)
 
 
 def load_sheet(session: Session, submission: Submission, *, with_attachments: bool = True) -> Sheet:

@@ -106,6 +106,25 @@ class EventOut(BaseModel):
     confirm: LabelOut | None = None
 
 
+class FiguresOut(BaseModel):
+    """The separate figures of a submission, each null while it does not exist yet."""
+
+    self_assessed: str | None = Field(
+        description="sum of the agency's self-scores over the leaves it scores (survey leaves excluded)"
+    )
+    survey: str | None = Field(description="survey points imported by Home Affairs")
+    appraised: str | None = Field(
+        description="sum of the council's scores over the agency-scored leaves; hidden from the "
+        "agency until results are sent"
+    )
+    appraised_leaves: int | None
+    agency_leaves: int
+    index: str | None = Field(
+        description="appraised + survey, once every leaf has its counting score; hidden from the "
+        "agency until results are sent"
+    )
+
+
 class ScoresSummaryOut(BaseModel):
     """Totals so far; the leaf-by-leaf sheet is at `sheet_path`."""
 
@@ -117,6 +136,9 @@ class ScoresSummaryOut(BaseModel):
     sipas_percent: str | None
     excluded_reason: str | None
     sheet_path: str
+    # the totals above predate these: `self_assessed_total` includes survey points and
+    # `index_total` counts a missing score as 0; `figures` keeps each figure apart
+    figures: FiguresOut | None = None
 
 
 class SendingOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from parflow.web.api.schemas import LabelOut, Text
+from parflow.web.api.schemas import FiguresOut, LabelOut, Text
 
 CriterionCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$", max_length=32)]
 ScoreValue = StrictStr | StrictInt | StrictFloat
@@ -193,6 +193,9 @@ class FieldTotalOut(BaseModel):
     max: str
     self_assessed: str
     index: str | None  # hidden from the agency until appraisal results are sent
+    # over the agency-scored leaves only, null while none has a score (issue 15)
+    self_assessed_agency: str | None = None
+    appraised: str | None = None
 
 
 class SheetOut(BaseModel):
@@ -210,6 +213,7 @@ class SheetOut(BaseModel):
     complete: bool
     fields: list[FieldTotalOut]
     nodes: list[NodeOut]
+    figures: FiguresOut | None = None
 
 
 # --- survey, exclusion, publication, progress ----------------------------------------------------

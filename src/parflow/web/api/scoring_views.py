@@ -9,9 +9,9 @@ from sqlmodel import Session
 from parflow.domain.roles import AGENCY_ROLES
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.lifecycle.submissions import Located
-from parflow.services.scoring.score_sheet import Sheet, load_sheet
+from parflow.services.scoring.score_sheet import Figures, Sheet, load_sheet
 from parflow.store.models import CriteriaSet, Dispute, Evidence, Person, Score
-from parflow.web.api.schemas import ScoresSummaryOut
+from parflow.web.api.schemas import FiguresOut, ScoresSummaryOut
 from parflow.web.api.scoring_schemas import (
     DisputeOut,
     EvidenceOut,
@@ -25,6 +25,17 @@ from parflow.web.api.scoring_schemas import (
 
 def s(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
+
+
+def figures_out(figures: Figures, visible: bool) -> FiguresOut:
+    return FiguresOut(
+        self_assessed=s(figures.self_assessed),
+        survey=s(figures.survey),
+        appraised=s(figures.appraised) if visible else None,
+        appraised_leaves=figures.appraised_leaves if visible else None,
+        agency_leaves=figures.agency_leaves,
+        index=s(figures.index) if visible else None,
+    )
 
 
 def score_out(row: Score, *, appraisal_visible: bool = True) -> ScoreOut:
@@ -123,12 +134,15 @@ def sheet_out(session: Session, principal: Principal, found: Located, sheet: She
                 dispute_out(session, d, found.agency.code) for d in sheet.disputes.get(c.code, [])
             ]
         nodes.append(node)
+    figures = sheet.figures()
     fields = [
         FieldTotalOut(
             code=c.code,
             max=f"{c.max_score:.2f}",
             self_assessed=f"{self_index.by_field.get(c.code, Decimal(0)):.2f}",
             index=f"{index.by_field.get(c.code, Decimal(0)):.2f}" if visible else None,
+            self_assessed_agency=s(figures.by_field_self.get(c.code)),
+            appraised=s(figures.by_field_appraised.get(c.code)) if visible else None,
         )
         for c in sheet.criteria
         if c.level == 1
@@ -148,6 +162,7 @@ def sheet_out(session: Session, principal: Principal, found: Located, sheet: She
         complete=index.complete,
         fields=fields,
         nodes=nodes,
+        figures=figures_out(figures, visible),
     )
 
 
@@ -165,4 +180,5 @@ def scores_summary(session: Session, principal: Principal, found: Located) -> Sc
         sipas_percent=s(found.submission.sipas_percent),
         excluded_reason=found.submission.excluded_reason,
         sheet_path=f"/api/v1/submissions/{found.submission.id}/scores",
+        figures=figures_out(sheet.figures(), visible),
     )

@@ -25,7 +25,8 @@ from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused
-from parflow.web.pages.submission_view import allowed_actions
+from parflow.web.pages.sheet_fields import field_blocks, pending_fields
+from parflow.web.pages.submission_view import allowed_actions, unmet_guards
 from parflow.web.templating import flash, page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +50,7 @@ def my_leaves(
 def _view(session: Session, rt: Runtime, user: Principal, submission_id: int, lang: str) -> dict[str, Any]:
     found, sheet, leaves = my_leaves(session, rt, user, submission_id)
     mine = {c.code for c in leaves}
+    mine_fields = {c.field_code for c in leaves}
     headers = [
         c for c in sheet.criteria if not c.is_leaf and any(code.startswith(c.code + ".") for code in mine)
     ]
@@ -62,6 +64,16 @@ def _view(session: Session, rt: Runtime, user: Principal, submission_id: int, la
         for code, s in sheet.scores.items()
     }
     pending = sum(1 for c in leaves if (s := sheet.scores.get(c.code)) is None or s.appraised_score is None)
+    every_field = field_blocks(sheet.criteria, sheet.scores, value=lambda s: s.appraised_score)
+    waiting = pending_fields(session, found.campaign.id or 0, every_field)
+    # "send results" is offered only to who may fire it, and only when every field is appraised
+    sendable = []
+    for action in allowed_actions(rt, user, found):
+        transition = found.definition.transition(found.submission.state, action.trigger)
+        if action.kind != "confirm" or transition is None:
+            continue
+        if not waiting and not unmet_guards(session, rt, found, transition):
+            sendable.append(action)
     return {
         "found": found,
         "campaign": found.campaign,
@@ -72,7 +84,13 @@ def _view(session: Session, rt: Runtime, user: Principal, submission_id: int, la
         "pending": pending,
         "leaves_total": len(leaves),
         "editable": found.definition.in_phase(found.submission.state, "appraisal"),
-        "actions": [a for a in allowed_actions(rt, user, found) if a.kind == "confirm"],
+        "actions": sendable,
+        "waiting": waiting,
+        "blocks": field_blocks(
+            sheet.criteria, sheet.scores, value=lambda s: s.appraised_score, only=mine_fields
+        ),
+        "self_by_field": sheet.figures().by_field_self,
+        "paper_path": f"/submissions/{submission_id}/appraisal/report",
     }
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from parflow.domain.deadlines import open_milestones
 from parflow.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from parflow.domain.roles import Role
 from parflow.i18n import format_date, t
@@ -19,6 +20,7 @@ from parflow.services.common.calendars import campaign_calendar
 from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import extensions, milestones
+from parflow.services.deadlines.due import answered_milestones
 from parflow.services.results import survey
 from parflow.services.scoring import appraisal
 from parflow.store.models import Agency, Milestone, Submission
@@ -43,6 +45,15 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
     cal = campaign_calendar(session, campaign)
     today = cal.local_date(rt.clock.now())
     rows = {m.key: m for m in session.exec(select(Milestone).where(Milestone.campaign_id == campaign.id))}
+    # a milestone is behind us once no submission still has it open (all of them after publication)
+    still_open: set[str] = set()
+    if campaign.published_at is None:
+        for sub in session.exec(
+            select(Submission).where(
+                Submission.campaign_id == campaign.id, col(Submission.excluded_reason).is_(None)
+            )
+        ):
+            still_open.update(open_milestones(definition, sub.state, answered_milestones(sub)))
     lines = [
         {
             "key": key,
@@ -53,6 +64,8 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
             else None,
             "offset": rows[key].offset_working_days,
             "left": cal.working_days_between(today, rows[key].due_date),
+            "done": key not in still_open,
+            "overdue": key in still_open and today > rows[key].due_date,
         }
         for key, spec in definition.milestones.items()
         if key in rows

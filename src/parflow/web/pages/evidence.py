@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 SubmissionId = Path(ge=1, le=2**31 - 1)
 EvidenceId = Path(ge=1, le=2**31 - 1)
 FIELDS = {"criterion", "file", "url", "title"}
+MAX_FILES = 10
 
 
 def _view(session: Session, rt: Runtime, user: Principal, submission_id: int) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def _view(session: Session, rt: Runtime, user: Principal, submission_id: int) ->
         "evidence": sheet.evidence,
         "accepted": ACCEPTED_LABELS,
         "max_mb": rt.settings.evidence_max_bytes // (1024 * 1024),
+        "max_files": MAX_FILES,
         "self_assessment": found.definition.in_phase(found.submission.state, "self_assessment"),
     }
 
@@ -67,7 +69,8 @@ def evidence_form(
     submission_id: int = SubmissionId,
     criterion: str = Query(default="", max_length=32),
 ) -> Response:
-    return _render(request, rt, user, submission_id, FormState(values={"criterion": criterion}))
+    form = FormState(values={"criterion": criterion, "criteria": criterion})
+    return _render(request, rt, user, submission_id, form)
 
 
 @router.post("/submissions/{submission_id}/evidence")
@@ -81,29 +84,33 @@ async def add_evidence(
     await run_in_threadpool(precheck)
     lang = page_language(request)
     try:
-        upload = await receive_multipart(request, rt.settings.evidence_dir, rt.settings.evidence_max_bytes)
+        upload = await receive_multipart(
+            request, rt.settings.evidence_dir, rt.settings.evidence_max_bytes, max_files=MAX_FILES
+        )
     except TooLarge as exc:
         form = refused(exc, lang)
         return await run_in_threadpool(_render, request, rt, user, submission_id, form, exc.status)
     try:
         check_csrf_value(request, upload.fields.get("csrf_token"))
         values = {k: upload.fields.get(k, "") for k in ("criterion", "url", "title")}
-        criterion = values["criterion"].strip()
+        # one upload may carry several files, and each goes to every criterion ticked
+        criteria = list(dict.fromkeys(c.strip() for c in upload.lists.get("criterion", []) if c.strip()))
+        values["criterion"] = criteria[0] if criteria else ""
+        values["criteria"] = " ".join(criteria)  # what the form shows ticked if it comes back
         url = values["url"].strip()
-        has_file = upload.file is not None and upload.file.size > 0 and bool(upload.filename)
+        files = [(r, name) for r, name in upload.files if r.size > 0 and name]
         form = FormState(values=values)
-        if not criterion:
+        if not criteria:
             form.add("criterion", t("evidence.criterion_required", lang))
-        if has_file == bool(url):
+        if bool(files) == bool(url):
             form.add("file", t("web.file_or_link", lang))
         if form.failed:
             form.headline = t("web.form_invalid", lang)
             return await run_in_threadpool(_render, request, rt, user, submission_id, form, 422)
-        file_in = None
-        if has_file:
-            assert upload.file is not None
+        files_in: list[service.FileIn] = []
+        for received, name in files:
             try:
-                kind = await run_in_threadpool(sniff, upload.file.path, upload.file.head)
+                kind = await run_in_threadpool(sniff, received.path, received.head)
                 problem = (
                     None
                     if kind is not None
@@ -115,23 +122,28 @@ async def add_evidence(
                 assert problem is not None
                 exc = Invalid("evidence.rejected", unmet=[problem])
                 form = refused(exc, lang, values, FIELDS)
+                if len(files) > 1:
+                    form.headline = f"{name}: {form.headline}"
                 return await run_in_threadpool(_render, request, rt, user, submission_id, form, 422)
-            file_in = service.FileIn(upload.file, kind, upload.filename)
+            files_in.append(service.FileIn(received, kind, name))
+
+        def attach_all(session: Session) -> None:
+            """Every file (or the link) to every criterion ticked, in one transaction."""
+            for code in criteria:
+                for file_in in files_in or [None]:
+                    service.add_evidence(
+                        session,
+                        rt,
+                        user,
+                        submission_id,
+                        code,
+                        file=file_in,
+                        url=url or None,
+                        title=values["title"],
+                    )
+
         try:
-            await run_in_threadpool(
-                run_write,
-                rt,
-                lambda s: service.add_evidence(
-                    s,
-                    rt,
-                    user,
-                    submission_id,
-                    criterion,
-                    file=file_in,
-                    url=url or None,
-                    title=values["title"],
-                ),
-            )
+            await run_in_threadpool(run_write, rt, attach_all)
         except (Invalid, Conflict) as exc:
             form = refused(_about_url(exc), lang, values, FIELDS)
             if not form.errors and not form.problems and isinstance(exc, Invalid):
@@ -139,7 +151,16 @@ async def add_evidence(
             return await run_in_threadpool(_render, request, rt, user, submission_id, form, exc.status)
     finally:
         upload.discard()
-    flash(request, "web.evidence_added", criterion=criterion)
+    criterion = criteria[0]
+    if len(criteria) == 1 and len(files_in) <= 1:
+        flash(request, "web.evidence_added", criterion=criterion)
+    else:
+        flash(
+            request,
+            "web.evidence_added_many",
+            files=str(max(1, len(files_in))),
+            criteria=", ".join(criteria),
+        )
     with rt.db.read() as session:
         found = locate(session, rt, submission_id, user)
         in_form = found.definition.in_phase(found.submission.state, "self_assessment")

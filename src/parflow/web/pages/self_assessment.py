@@ -15,6 +15,7 @@ from parflow.domain.scoring import ScoreError, parse_points
 from parflow.i18n import format_score
 from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
+from parflow.services.evidence import service as evidence_service
 from parflow.services.evidence.service import can_add_evidence, clean_text
 from parflow.services.lifecycle.submissions import locate
 from parflow.services.scoring import self_assessment
@@ -24,6 +25,7 @@ from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, Problem, refused, summarise
+from parflow.web.pages.sheet_fields import field_blocks
 from parflow.web.pages.submission_view import action_for, allowed_actions, unmet_guards
 from parflow.web.templating import flash, page_language, render
 
@@ -61,6 +63,7 @@ def _view(session: Session, rt: Runtime, user: Principal, submission_id: int, la
         "campaign": found.campaign,
         "agency": found.agency,
         "sheet": sheet,
+        "blocks": field_blocks(sheet.criteria, sheet.scores),
         "editable": editable,
         "evidence_open": can_add_evidence(session, rt, found),
         "blockers": blockers,
@@ -129,21 +132,59 @@ async def save_self_assessment(
             entries.append(self_assessment.SelfScoreIn(c.code, raw.strip() or None, explanation))
         return entries
 
+    then = values.get("then", "")
     try:
         version = version_field(values.get("expected_version"))
         entries = await run_in_threadpool(changed_entries)
-        if not entries:
-            flash(request, "web.nothing_changed")
-            return RedirectResponse(f"/submissions/{submission_id}/self-assessment", status_code=303)
-        saved = await run_in_threadpool(
-            run_write,
-            rt,
-            lambda s: self_assessment.save_self_scores(
-                s, rt, user, submission_id, entries, expected_version=version
-            ),
-        )
+        count = 0
+        if entries:
+            saved = await run_in_threadpool(
+                run_write,
+                rt,
+                lambda s: self_assessment.save_self_scores(
+                    s, rt, user, submission_id, entries, expected_version=version
+                ),
+            )
+            count = len(saved.changed)
+        removing = _evidence_to_remove(then)
+        if removing is not None:
+            # the typed scores are saved first (above), so taking evidence back loses nothing
+            await run_in_threadpool(
+                run_write,
+                rt,
+                lambda s: evidence_service.remove_evidence(s, rt, user, submission_id, removing),
+            )
     except (Invalid, Conflict) as exc:
         form = refused(exc, page_language(request), values)
         return await run_in_threadpool(_render, request, rt, user, submission_id, form, exc.status)
-    flash(request, "web.scores_saved", count=str(len(saved.changed)))
-    return RedirectResponse(f"/submissions/{submission_id}/self-assessment", status_code=303)
+    if removing is not None:
+        flash(request, "web.saved_evidence_removed", count=str(count))
+    elif count:
+        flash(request, "web.scores_saved", count=str(count))
+    elif not then:
+        flash(request, "web.nothing_changed")
+    return RedirectResponse(_next_page(submission_id, then), status_code=303)
+
+
+def _evidence_to_remove(then: str) -> int | None:
+    kind, _, rest = then.partition(":")
+    if kind != "remove" or not rest.isdigit() or len(rest) > 10:
+        return None
+    return int(rest)
+
+
+def _next_page(submission_id: int, then: str) -> str:
+    """Where the person was going when they pressed a button of the score form: the scores are
+    saved by then, so following "add evidence" or "remove" never loses what was typed."""
+    here = f"/submissions/{submission_id}/self-assessment"
+    kind, _, rest = then.partition(":")
+    code = rest if rest and len(rest) <= 32 and all(ch.isalnum() or ch in "._-" for ch in rest) else ""
+    if kind == "evidence":
+        return f"/submissions/{submission_id}/evidence/new" + (f"?criterion={code}" if code else "")
+    if kind == "remove":
+        return here
+    if kind == "paper":
+        return f"{here}/report"
+    if kind == "leaf" and code:
+        return f"{here}#leaf-{code}"
+    return here

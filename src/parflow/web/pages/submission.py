@@ -13,12 +13,15 @@ from parflow.domain.roles import AGENCY_ROLES
 from parflow.i18n import t
 from parflow.services.common.lookups import get_campaign
 from parflow.services.evidence.service import clean_text
+from parflow.services.lifecycle import head_confirmation, sign_off
 from parflow.services.lifecycle import submissions as submission_service
+from parflow.services.scoring.score_sheet import load_sheet
 from parflow.store.models import Submission
 from parflow.web.deps import RuntimeDep, run_write
 from parflow.web.fields import version_field
 from parflow.web.pages.deps import CsrfChecked, SignedIn
 from parflow.web.pages.forms import FormState, refused, summarise
+from parflow.web.pages.sheet_fields import PendingField, field_blocks, pending_fields
 from parflow.web.pages.submission_view import action_for, build, describe, unmet_guards
 from parflow.web.templating import flash, page_language, render
 
@@ -85,6 +88,7 @@ def _confirm_page(
             raise Forbidden("event.role_not_allowed", trigger=label)
         transition = definition.transition(found.submission.state, trigger)
         unmet = []
+        waiting: list[PendingField] = []
         if transition is None:
             state = definition.states[found.submission.state]
             form.headline = t("event.illegal", page_language(request), trigger=label, state=state)
@@ -93,7 +97,14 @@ def _confirm_page(
             action = action_for(transition, submission_id, found.campaign.code)
             if action.kind != "confirm":
                 return RedirectResponse(action.href, status_code=303)
-            unmet = summarise(unmet_guards(session, rt, found, transition), page_language(request))
+            raw = unmet_guards(session, rt, found, transition)
+            if any(u.key == "guard.leaf_unappraised" for u in raw):
+                # said per field with the members it waits for, not as every leaf of everyone
+                sheet = load_sheet(session, found.submission, with_attachments=False)
+                blocks = field_blocks(sheet.criteria, sheet.scores, value=lambda s: s.appraised_score)
+                waiting = pending_fields(session, found.campaign.id or 0, blocks)
+                raw = [u for u in raw if u.key != "guard.leaf_unappraised"]
+            unmet = summarise(raw, page_language(request))
     return render(
         request,
         "pages/confirm_event.html",
@@ -105,12 +116,23 @@ def _confirm_page(
             "trigger": trigger,
             "label": label,
             "unmet": unmet,
+            "waiting": waiting,
             "form": form,
             "comment_required": transition is not None and "comment_given" in transition.guards,
             "agency_reader": bool(roles & AGENCY_ROLES),
+            "asks_head": transition is not None
+            and sign_off.head_must_confirm(found.campaign, definition, transition, roles),
         },
         status_code=status,
     )
+
+
+def _asks_head(rt: RuntimeDep, user: SignedIn, submission_id: int, trigger: str) -> bool:
+    with rt.db.read() as session:
+        found = submission_service.locate(session, rt, submission_id, user)
+        roles = user.roles_for_submission(found.campaign.id or 0, found.agency.id or 0)
+        transition = found.definition.transition(found.submission.state, trigger)
+        return sign_off.head_must_confirm(found.campaign, found.definition, transition, roles)
 
 
 @router.get("/submissions/{submission_id}/events/{trigger}")
@@ -137,6 +159,16 @@ def fire_event(
     text = clean_text(comment, MAX_COMMENT)
     try:
         version = version_field(expected_version)
+        if _asks_head(rt, user, submission_id, trigger):
+            # the campaign wants the head's confirmation: the focal point's send is a request
+            run_write(
+                rt,
+                lambda s: head_confirmation.request_confirmation(
+                    s, rt, user, submission_id, trigger, comment=text, expected_version=version
+                ),
+            )
+            flash(request, "web.head_confirmation_requested")
+            return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
         found, _entry = run_write(
             rt,
             lambda s: submission_service.fire_event(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +23,7 @@ from parflow.services.evidence.service import can_add_evidence
 from parflow.services.lifecycle import notification_log
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
 from parflow.services.lifecycle.submissions import Located
-from parflow.services.scoring.score_sheet import Sheet, load_sheet
+from parflow.services.scoring.score_sheet import Figures, Sheet, load_sheet
 from parflow.store.models import AuditEntry, Criterion, Dispute, Evidence, Notification, Person, Score
 from parflow.web.api.scoring_views import appraisal_visible
 
@@ -69,14 +70,63 @@ class TimelineItem:
     actor: str | None = None
 
 
+@dataclass(frozen=True)
+class StateLine:
+    """The state as people say it: the workflow's name for it, and what it means today (results
+    sent and until when the agency may respond; waiting for the head's confirmation)."""
+
+    label: Label
+    detail: Label | None = None
+
+
+def state_line(session: Session, rt: Runtime, found: Located) -> StateLine:
+    definition, submission = found.definition, found.submission
+    label = definition.states[submission.state]
+    may_dispute_from = {t.source for t in definition.transitions if t.trigger == "dispute"}
+    if submission.results_sent_at is not None and submission.state in may_dispute_from:
+        closes = SubmissionFacts(
+            session, submission, found.campaign, rt.clock.now()
+        ).dispute_window_closes_at()
+        if closes is not None:
+            local = closes.astimezone(ZoneInfo(found.campaign.timezone))
+            when = local.strftime("%H:%M %d/%m/%Y")
+            if rt.clock.now() <= closes:
+                return StateLine(
+                    Label(vi="Đã gửi kết quả thẩm định", en="Appraisal results sent"),
+                    Label(
+                        vi=f"được giải trình đến {when}",
+                        en=f"the agency may respond until {when}",
+                    ),
+                )
+            return StateLine(
+                Label(vi="Đã gửi kết quả thẩm định", en="Appraisal results sent"),
+                Label(vi=f"hết thời hạn giải trình lúc {when}", en=f"the response window closed at {when}"),
+            )
+    if submission.head_confirmation_requested_at is not None and definition.in_phase(
+        submission.state, "self_assessment"
+    ):
+        local = submission.head_confirmation_requested_at.astimezone(ZoneInfo(found.campaign.timezone))
+        when = local.strftime("%H:%M %d/%m/%Y")
+        return StateLine(
+            label,
+            Label(
+                vi=f"chờ Lãnh đạo cơ quan xác nhận (đề nghị lúc {when})",
+                en=f"waiting for the head's confirmation (asked {when})",
+            ),
+        )
+    return StateLine(label)
+
+
 @dataclass
 class SubmissionView:
     found: Located
     sheet: Sheet
     rows: list[TreeRow]
     visible: bool  # appraised scores visible to this reader
-    self_total: Decimal
+    self_total: Decimal | None
     index_total: Decimal | None
+    figures: Figures
+    state_line: StateLine
     deadlines: list[DeadlineLine]
     actions: list[Action]
     links: list[tuple[str, Label]]
@@ -142,8 +192,7 @@ def deadline_lines(session: Session, rt: Runtime, found: Located) -> list[Deadli
 
 
 def tree_rows(sheet: Sheet, visible: bool) -> list[TreeRow]:
-    self_index = sheet.self_index()
-    index = sheet.index()
+    figures = sheet.figures()
     rows = []
     for c in sheet.criteria:
         row = TreeRow(c)
@@ -152,8 +201,9 @@ def tree_rows(sheet: Sheet, visible: bool) -> list[TreeRow]:
             row.evidence = sheet.evidence.get(c.code, [])
             row.disputes = sheet.disputes.get(c.code, [])
         elif c.level == 1:
-            row.self_total = self_index.by_field.get(c.code, Decimal(0))
-            row.index_total = index.by_field.get(c.code, Decimal(0)) if visible else None
+            # field subtotals over the leaves the agency scores (survey points are shown apart)
+            row.self_total = figures.by_field_self.get(c.code)
+            row.index_total = figures.by_field_appraised.get(c.code) if visible else None
         rows.append(row)
     return rows
 
@@ -187,6 +237,7 @@ def people_names(session: Session, ids: set[int]) -> dict[int, str]:
 
 def build(session: Session, rt: Runtime, principal: Principal, found: Located) -> SubmissionView:
     sheet = load_sheet(session, found.submission)
+    figures = sheet.figures()
     visible = appraisal_visible(principal, found)
     items = timeline(session, rt, principal, found)
     ids = {i.entry.actor_id for i in items if i.entry and i.entry.actor_id}
@@ -224,8 +275,10 @@ def build(session: Session, rt: Runtime, principal: Principal, found: Located) -
         sheet=sheet,
         rows=tree_rows(sheet, visible),
         visible=visible,
-        self_total=sheet.self_index().total,
-        index_total=sheet.index().total if visible else None,
+        self_total=figures.self_assessed,
+        index_total=figures.index if visible else None,
+        figures=figures,
+        state_line=state_line(session, rt, found),
         deadlines=deadline_lines(session, rt, found),
         actions=allowed_actions(rt, principal, found),
         links=links,
