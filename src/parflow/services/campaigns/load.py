@@ -64,6 +64,8 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     campaign.workflow_name = spec.workflow
     campaign.dispute_window_days = spec.dispute_window_days
     campaign.classification = [b.model_dump(mode="json") for b in spec.classification]
+    campaign.authority = spec.authority.model_dump(mode="json") if spec.authority else {}
+    campaign.previous_campaign = spec.previous_campaign
     campaign.source_digest = data.digest
     campaign.updated_at = now
     session.add(campaign)
