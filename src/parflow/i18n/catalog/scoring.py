@@ -298,6 +298,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A reason for leaving the agency out is required.",
     ),
     "results.reason_too_long": ("Lý do dài quá {max} ký tự.", "The reason is longer than {max} characters."),
+    "results.agency_not_ranked": (
+        "Cơ quan '{agency}' không có trong kết quả công bố của đợt '{code}'.",
+        "Agency '{agency}' is not in the published results of '{code}'.",
+    ),
     "results.decision_number_required": (
         "Cần ghi số quyết định công bố kết quả (ví dụ 903/QĐ-UBND).",
         "The number of the decision approving the results is required (e.g. 903/QĐ-UBND).",
