@@ -18,7 +18,7 @@ from typing import Any
 
 from parflow.services.results.analysis import GroupAnalysis, fields_of
 
-WIDE_LABEL = 300
+WIDE_LABEL = 330
 WIDE_AREA = 420
 WIDE_ROW = 24
 NARROW_WIDTH = 340
@@ -26,7 +26,7 @@ NARROW_AREA = 270
 NARROW_ROW = 36
 TOP = 8
 AXIS = 26
-MAX_LABEL = 46
+MAX_LABEL = 44
 NARROW_LABEL = 52
 
 

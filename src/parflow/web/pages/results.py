@@ -29,6 +29,8 @@ from parflow.web.templating import page_language, render
 
 router = APIRouter(include_in_schema=False)
 Code = Path(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+# a Path() object of its own: FastAPI ties one to the first parameter that uses it
+AgencyCode = Path(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
 
 
 @router.get("/results")
@@ -106,7 +108,7 @@ def results_page(request: Request, rt: RuntimeDep, user: PageUser, code: str = C
 
 @router.get("/campaigns/{code}/results/agencies/{agency}")
 def agency_results_page(
-    request: Request, rt: RuntimeDep, user: PageUser, code: str = Code, agency: str = Code
+    request: Request, rt: RuntimeDep, user: PageUser, code: str = Code, agency: str = AgencyCode
 ) -> Response:
     """One agency: its fields against the group average, its change, and its history over the years."""
     with rt.db.read() as session:
