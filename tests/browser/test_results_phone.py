@@ -50,7 +50,9 @@ def published(live: LiveServer, campaign: str) -> str:
 @pytest.fixture(params=list(VIEWPORTS))
 def reader(request, browser, live: LiveServer):  # type: ignore[no-untyped-def]
     width, height = VIEWPORTS[request.param]
-    context = browser.new_context(base_url=live.url, viewport={"width": width, "height": height}, locale="vi-VN")
+    context = browser.new_context(
+        base_url=live.url, viewport={"width": width, "height": height}, locale="vi-VN"
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.size = request.param  # type: ignore[attr-defined]
