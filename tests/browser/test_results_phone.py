@@ -11,20 +11,31 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.results.published import publish
-from tests.support.people import HOME_AFFAIRS
 from tests.support.auth import sign_in_page
+from tests.support.people import HOME_AFFAIRS
 
 VIEWPORTS = {"desktop": (1366, 768), "phone": (390, 844)}
 
 # every element with its own text: the contrast of its colour against the first opaque background
 # up its ancestors (WCAG 2 relative luminance); returns the failures
 CONTRAST_JS = """() => {
-  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
-    const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
-  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
-  const background = el => { for (let e = el; e; e = e.parentElement) {
-    const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; } return {r: 255, g: 255, b: 255, a: 1}; };
+  const parse = c => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(',').map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0.5) return c;
+    }
+    return {r: 255, g: 255, b: 255, a: 1};
+  };
   const bad = [];
   for (const el of document.querySelectorAll('body *')) {
     if (el.closest('svg') || el.closest('.skip-link')) continue;
@@ -33,7 +44,8 @@ CONTRAST_JS = """() => {
     const fg = parse(getComputedStyle(el).color), bg = background(el);
     const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
     const ratio = (hi + 0.05) / (lo + 0.05);
-    if (ratio < 4.5) bad.push(el.tagName + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < 4.5) bad.push(`${el.tagName}.${el.className} "${text}" ${ratio.toFixed(2)}`);
   }
   return bad;
 }"""

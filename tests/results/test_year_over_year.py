@@ -9,11 +9,12 @@ import json
 import shutil
 from pathlib import Path
 
+from sqlmodel import select
+
 from parflow.services.campaigns.input import read_campaign
 from parflow.services.results import previous
 from parflow.services.results import service as results
 from parflow.store.models import Campaign
-from sqlmodel import select
 from tests.results.published import publish
 from tests.support.databases import EXAMPLE, FIXTURES, load_fixture_campaign
 from tests.support.lifecycle import principal
