@@ -232,6 +232,10 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
             format_instant(datetime.fromisoformat(published_at)) if published_at else "Chưa công bố",
         ),
         ("Người công bố", payload.get("published_by") or ""),
+        ("Mã băm nhật ký (audit)", head.get("hash", "")),
+        ("Số thứ tự bản ghi nhật ký", head.get("seq", "")),
+        ("Mã băm bảng kết quả (SHA-256)", head.get("results_sha256", "")),
+        # added later: after the rows readers already locate by position
         ("Quyết định công bố", decision_text(payload.get("decision")) or "Chưa ghi"),
         ("Số quyết định", (payload.get("decision") or {}).get("number") or ""),
         (
@@ -243,9 +247,6 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
             "So sánh với năm",
             (payload.get("previous") or {}).get("index_year") or "Không có số liệu năm trước",
         ),
-        ("Mã băm nhật ký (audit)", head.get("hash", "")),
-        ("Số thứ tự bản ghi nhật ký", head.get("seq", "")),
-        ("Mã băm bảng kết quả (SHA-256)", head.get("results_sha256", "")),
     ):
         info.append(cells(info, [label, value]))
 

@@ -54,6 +54,7 @@ def publication_context(
         "check": listed,
         "problems": {row.agency.code: summarise(row.unmet, lang) for row in listed.rows if row.unmet},
         "preview": preview,
+        "fields_of": {s["code"]: s["fields"] for s in (preview or {}).get("criteria_sets", [])},
         "is_home_affairs": "home_affairs" in roles,
     }
 
