@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 from starlette.responses import HTMLResponse
 
@@ -80,8 +81,13 @@ def _authority(request: Request, code: str | None) -> dict[str, Any] | None:
     """The province and Home Affairs department of the campaign in view, for the page header."""
     if code is None:
         return None
-    with request.app.state.runtime.db.read() as db:
-        found = db.exec(select(Campaign.authority).where(Campaign.code == code)).first()
+    try:
+        with request.app.state.runtime.db.read() as db:
+            found = db.exec(select(Campaign.authority).where(Campaign.code == code)).first()
+    except SQLAlchemyError:
+        # the page being drawn may be the one saying the database is unreachable: the header then
+        # names parflow only, rather than turning that page into a second failure
+        return None
     return found or None
 
 
