@@ -223,6 +223,7 @@ RULES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/api/v1/campaigns/{code}/results"): everyone(404),
     ("GET", "/api/v1/campaigns/{code}/results.csv"): everyone(404),
     ("GET", "/api/v1/campaigns/{code}/results.xlsx"): everyone(404),
+    ("GET", "/api/v1/campaigns/{code}/results.docx"): everyone(404),
     # only under `parflow demo`: absent here, for everybody signed in
     ("GET", "/api/v1/demo/clock"): api("campaign", 404, SIGNED_IN),
     ("POST", "/api/v1/demo/clock"): api("campaign", 404, SIGNED_IN, json={"working_days": 1}),
@@ -243,6 +244,7 @@ RULES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/results"): everyone(200),
     ("GET", "/results/{code}"): everyone(307),
     ("GET", "/campaigns/{code}/results"): everyone(404),
+    ("GET", "/campaigns/{code}/results/agencies/{agency}"): everyone(404),
     ("GET", "/campaigns/{code}"): page("campaign", 200, SIGNED_IN),
     ("GET", "/campaigns/{code}/board"): page("campaign", 200, CAMPAIGN_READERS),
     ("GET", "/campaigns/{code}/board.{extension}"): [

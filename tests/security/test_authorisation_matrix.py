@@ -48,6 +48,7 @@ UNKNOWN = {
     "code": "khong-co-2099",
     "mail_id": "khong-co",
     "token": "khong-co-token",
+    "agency": "khong-co",
 }
 # a signed-in JSON caller is told 404 on these; the rest of the id-less paths need no probe
 REFUSED = (401, 403, 404)
@@ -145,6 +146,7 @@ class Caller:
             "dispute_id": str(self.world.dispute_id),
             "token": self.world.calendar_token,
             "mail_id": "20220110-0001",
+            "agency": "sgtvt",
             **case.params,
         }
         if unknown:

@@ -46,10 +46,53 @@ def survey_import(
     _run(action)
 
 
+previous_app = typer.Typer(help="Last year's published results, to compare with.", no_args_is_help=True)
+app.add_typer(previous_app, name="previous-results")
+
+
+@previous_app.command("import")
+def previous_import(
+    campaign: Annotated[str, typer.Argument(help="campaign code, e.g. haiphong-2021")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV (UTF-8) or XLSX: agency, rank, total, one column per field")
+    ],
+    year: Annotated[
+        int | None, typer.Option("--year", help="the year of the figures (default: the year before)")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="shown beside the figures, e.g. 'illustrative'")
+    ] = None,
+) -> None:
+    """Import last year's published results (rank, total, fields); any bad row rejects the whole file."""
+    from parflow.services.results.previous import MAX_BYTES, import_previous
+
+    def action() -> None:
+        if not file.is_file():
+            fail(f"{file}: no such file")
+        if file.stat().st_size > MAX_BYTES:
+            fail(t("previous.too_large", "en", max_mb=str(MAX_BYTES // (1024 * 1024))))
+        data = file.read_bytes()
+        rt = _runtime()
+        try:
+            report = rt.db.run(
+                lambda s: import_previous(s, rt, None, campaign, data, file.name, index_year=year, note=note)
+            )
+        except Invalid as exc:
+            lines = [t(exc.key, "en", **exc.params)] + [t(u.key, "en", **u.params) for u in exc.unmet]
+            typer.echo("\n".join(f"parflow: {line}" for line in lines), err=True)
+            raise typer.Exit(1) from None
+        typer.echo(
+            f"previous results ({report.index_year}) imported for {report.agencies} agencies "
+            f"of {report.campaign} (sha256 {report.sha256[:12]})"
+        )
+
+    _run(action)
+
+
 @app.command("results")
 def results_command(
     campaign: str,
-    format: Annotated[str, typer.Option("--format", help="table, json, csv or xlsx")] = "table",
+    format: Annotated[str, typer.Option("--format", help="table, json, csv, xlsx or docx")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
     preview: Annotated[
         bool, typer.Option("--preview", help="the live table before publication (not frozen)")
@@ -58,23 +101,25 @@ def results_command(
     """The published results of a campaign (or, with --preview, the table as it stands now)."""
     from parflow.services.common.lookups import get_campaign
     from parflow.services.results import exports as result_exports
+    from parflow.services.results import report as result_report
     from parflow.services.results import service as results
 
-    if format not in ("table", "json", "csv", "xlsx"):
-        raise typer.BadParameter("use table, json, csv or xlsx", param_hint="--format")
-    if format == "xlsx" and output is None:
-        raise typer.BadParameter("xlsx needs --output FILE", param_hint="--output")
+    if format not in ("table", "json", "csv", "xlsx", "docx"):
+        raise typer.BadParameter("use table, json, csv, xlsx or docx", param_hint="--format")
+    if format in ("xlsx", "docx") and output is None:
+        raise typer.BadParameter(f"{format} needs --output FILE", param_hint="--output")
 
     def action() -> None:
         rt = _runtime()
         with rt.db.read() as session:
             if preview:
-                payload = results.compute(session, rt, get_campaign(session, campaign))
-                payload["published_at"] = None
+                payload = results.preview_payload(session, rt, get_campaign(session, campaign))
             else:
                 payload = results.published(session, campaign)
         if format == "xlsx":
             data = result_exports.to_xlsx(payload)
+        elif format == "docx":
+            data = result_report.to_docx(payload)
         elif format == "csv":
             data = result_exports.to_csv(payload)
         elif format == "json":

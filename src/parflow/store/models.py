@@ -51,6 +51,12 @@ class Campaign(SQLModel, table=True):
     # [{"label": {"vi":..,"en":..}, "min": "90"} ...] best band first
     classification: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source_digest: str = Field(default="", max_length=64)
+    # who publishes: {"province": {"vi","en"}, "department": {"vi","en"}} (page headers, the report)
+    authority: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the campaign whose published results these are compared with (rank and score change)
+    previous_campaign: str | None = Field(default=None, max_length=64)
+    # or last year's published figures imported from a file (services/results/previous.py)
+    previous_results: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     published_at: datetime | None = _instant()
     # earliest instant at which campaign-level deadline work (council, Home Affairs) may be due
     next_due_at: datetime | None = _instant(index=True)

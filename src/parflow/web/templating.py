@@ -14,9 +14,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
 from starlette.responses import HTMLResponse
 
 from parflow.i18n import format_date, format_instant, format_score, t
+from parflow.store.models import Campaign
 from parflow.web.pages.nav import campaign_in_view, nav_items
 from parflow.web.session import csrf_token, session
 
@@ -63,7 +66,29 @@ def render(
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     base.update(context or {})
+    if "authority" not in base:
+        in_view = base["nav_campaign"].code if base["nav_campaign"] else None
+        base["authority"] = _authority(request, _campaign_code(request.url.path) or in_view)
     return templates.TemplateResponse(request, name, base, status_code=status_code)
+
+
+def _campaign_code(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "campaigns" and parts[2] else None
+
+
+def _authority(request: Request, code: str | None) -> dict[str, Any] | None:
+    """The province and Home Affairs department of the campaign in view, for the page header."""
+    if code is None:
+        return None
+    try:
+        with request.app.state.runtime.db.read() as db:
+            found = db.exec(select(Campaign.authority).where(Campaign.code == code)).first()
+    except SQLAlchemyError:
+        # the page being drawn may be the one saying the database is unreachable: the header then
+        # names parflow only, rather than turning that page into a second failure
+        return None
+    return found or None
 
 
 def flash(request: Request, key: str, **params: str) -> None:

@@ -101,4 +101,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} tiêu chí chưa có kết quả điều tra xã hội học",
         "{count} criteria have no survey result",
     ),
+    # the workflow page: each guard as a condition a person reads
+    "workflow.guard.self_assessment_complete": (
+        "Đã tự chấm đủ mọi tiêu chí, có tài liệu kiểm chứng",
+        "Every criterion self-scored, with evidence",
+    ),
+    "workflow.guard.comment_given": ("Có ghi rõ lý do", "A reason is written"),
+    "workflow.guard.appraisal_complete": (
+        "Hội đồng đã thẩm định đủ mọi tiêu chí",
+        "The council has appraised every criterion",
+    ),
+    "workflow.guard.results_sent": (
+        "Đã gửi kết quả thẩm định cho cơ quan",
+        "Appraisal results sent to the agency",
+    ),
+    "workflow.guard.dispute_window_open": ("Còn trong hạn giải trình", "Within the dispute period"),
+    "workflow.guard.dispute_window_closed": ("Đã hết hạn giải trình", "The dispute period is over"),
+    "workflow.guard.has_open_disputes": ("Có ý kiến giải trình đang chờ xử lý", "A dispute is waiting"),
+    "workflow.guard.no_open_disputes": ("Mọi ý kiến giải trình đã được xử lý", "Every dispute is settled"),
+    "workflow.guard.survey_results_present": (
+        "Đã có kết quả điều tra xã hội học",
+        "Survey results are in",
+    ),
+    "workflow.guard.campaign_publication": (
+        "Sở Nội vụ công bố cho cả đợt",
+        "Home Affairs publishes the whole campaign",
+    ),
 }

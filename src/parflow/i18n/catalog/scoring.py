@@ -298,6 +298,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A reason for leaving the agency out is required.",
     ),
     "results.reason_too_long": ("Lý do dài quá {max} ký tự.", "The reason is longer than {max} characters."),
+    "results.agency_not_ranked": (
+        "Cơ quan '{agency}' không có trong kết quả công bố của đợt '{code}'.",
+        "Agency '{agency}' is not in the published results of '{code}'.",
+    ),
+    "results.decision_number_required": (
+        "Cần ghi số quyết định công bố kết quả (ví dụ 903/QĐ-UBND).",
+        "The number of the decision approving the results is required (e.g. 903/QĐ-UBND).",
+    ),
+    "results.decision_too_long": (
+        "Số quyết định và người ký không dài quá {max} ký tự.",
+        "The decision number and signer are at most {max} characters each.",
+    ),
+    "results.decision_date_invalid": (
+        "Ngày quyết định '{value}' không hợp lệ: ghi theo dạng ngày/tháng/năm, ví dụ 28/03/2022.",
+        "The decision date '{value}' is not valid: write it as day/month/year, e.g. 28/03/2022.",
+    ),
+    # last year's results, imported (services/results/previous.py)
+    "previous.home_affairs_only": (
+        "Chỉ Sở Nội vụ được nhập kết quả năm trước.",
+        "Only Home Affairs may import last year's results.",
+    ),
+    "previous.too_large": (
+        "Tệp kết quả năm trước lớn quá {max_mb} MB.",
+        "The file of last year's results is larger than {max_mb} MB.",
+    ),
+    "previous.rejected": (
+        "Không nhập tệp kết quả năm trước: chưa lưu dòng nào. Hãy sửa các lỗi sau rồi gửi lại cả tệp.",
+        "Last year's results were not imported: no row was stored. "
+        "Fix these problems and send the whole file again.",
+    ),
+    "previous.columns_missing": (
+        "Dòng tiêu đề cần các cột 'agency' (mã cơ quan), 'rank' (xếp hạng) và 'total' (Chỉ số CCHC).",
+        "The heading row needs the columns 'agency' (agency code), 'rank' and 'total' (PAR Index).",
+    ),
+    "previous.too_many_rows": ("Tệp có quá {max} dòng.", "The file has more than {max} rows."),
+    "previous.unknown_agency": (
+        "{where}: không có cơ quan mã '{agency}' trong đợt đánh giá.",
+        "{where}: the campaign has no agency '{agency}'.",
+    ),
+    "previous.duplicate_agency": (
+        "{where}: cơ quan '{agency}' đã có ở {first}.",
+        "{where}: agency '{agency}' is already given at {first}.",
+    ),
+    "previous.bad_number": (
+        "{where}: cơ quan '{agency}', cột '{column}': '{value}' không phải số hợp lệ (không nhận công thức).",
+        "{where}: agency '{agency}', column '{column}': '{value}' is not a valid number "
+        "(formulas are refused).",
+    ),
+    "previous.rank_total_required": (
+        "{where}: cơ quan '{agency}' cần có cả xếp hạng và Chỉ số CCHC.",
+        "{where}: agency '{agency}' needs both a rank and a PAR Index.",
+    ),
     "results.publish_forbidden": (
         "Vai trò của bạn không được công bố kết quả.",
         "Your role may not publish the results.",

@@ -85,6 +85,14 @@ class CriteriaRef(_Strict):
     groups: tuple[Group, ...] = Field(min_length=1)
 
 
+class AuthoritySpec(_Strict):
+    """Who runs and publishes the index: the province and its Home Affairs department (Sở Nội vụ),
+    named in every page header of the campaign and in the results report."""
+
+    province: Label
+    department: Label
+
+
 class DemoSpec(_Strict):
     as_of: datetime | None = None
     password: str | None = None
@@ -119,6 +127,9 @@ class CampaignSpec(_Strict):
     agencies: str | list[Any]
     people: str | list[Any] = []
     demo: DemoSpec | None = None
+    authority: AuthoritySpec | None = None
+    # the campaign (code) of the year before, whose published results these are compared with
+    previous_campaign: Slug | None = None
 
 
 @dataclass
@@ -331,8 +342,14 @@ def _digest(
     people: list[PersonSpec],
     criteria: list[tuple[CriteriaSet, tuple[str, ...]]],
 ) -> str:
+    campaign = spec.model_dump(mode="json", exclude={"agencies", "people", "demo"})
+    # keys added later count only when given, so a folder written before them keeps its digest
+    # (and loading it again stays a no-op)
+    for later in ("authority", "previous_campaign"):
+        if campaign.get(later) is None:
+            campaign.pop(later, None)
     payload = {
-        "campaign": spec.model_dump(mode="json", exclude={"agencies", "people", "demo"}),
+        "campaign": campaign,
         "agencies": [a.model_dump(mode="json") for a in agencies],
         "people": [p.model_dump(mode="json") for p in people],
         "criteria": [[repr(cs), list(groups)] for cs, groups in criteria],

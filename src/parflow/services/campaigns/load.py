@@ -66,6 +66,8 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     campaign.place = spec.place
     campaign.require_head_confirmation = spec.require_head_confirmation
     campaign.classification = [b.model_dump(mode="json") for b in spec.classification]
+    campaign.authority = spec.authority.model_dump(mode="json") if spec.authority else {}
+    campaign.previous_campaign = spec.previous_campaign
     campaign.source_digest = data.digest
     campaign.updated_at = now
     session.add(campaign)

@@ -15,6 +15,7 @@ from parflow.domain.errors import Forbidden, Invalid, NotFound, Unmet
 from parflow.domain.guards import GUARDS
 from parflow.domain.roles import AGENCY_ROLES
 from parflow.domain.workflow import WorkflowDefinition
+from parflow.i18n.collation import vietnamese_key
 from parflow.services.common.access import Principal
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.lookups import get_campaign
@@ -83,6 +84,8 @@ def check_list(session: Session, rt: Runtime, principal: Principal, code: str) -
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.group), col(Agency.code))
     ).all()
+    # within a group, Vietnamese alphabetical order ("Giao thông" before "Giáo dục")
+    pairs = sorted(pairs, key=lambda pair: (pair[1].group, vietnamese_key(pair[1].name)))
     checked = [
         s
         for s, _a in pairs

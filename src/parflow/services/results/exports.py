@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from parflow.i18n import format_instant
+from parflow.i18n import format_date, format_instant
 from parflow.services.common.spreadsheet import formula_like, safe_cell, safe_row
 
 HEADINGS = {
@@ -23,35 +24,115 @@ HEADINGS = {
     "total": "Chỉ số CCHC (điểm)",
     "sipas": "Chỉ số hài lòng SIPAS (%)",
     "classification": "Xếp loại",
+    "rank_change": "Thay đổi xếp hạng so với năm trước (bậc, dương là tăng)",
+    "total_change": "Thay đổi Chỉ số CCHC so với năm trước (điểm)",
+    "decision": "Quyết định công bố",
 }
 # the columns after the per-field scores, in both the CSV and the XLSX table
 TOTAL_HEADINGS = [HEADINGS[k] for k in ("appraised", "survey", "total", "sipas", "classification")]
-# last, so that columns before them keep their places: the record of lateness of each sending
 LATE_HEADINGS = [
     "Tự đánh giá gửi quá hạn (ngày làm việc)",
     "Thẩm định gửi quá hạn (ngày làm việc)",
 ]
 
 
-def _late(row: dict[str, Any]) -> list[Any]:
-    """Working days late per sending; blank when not recorded (payloads frozen before the record)."""
-    return [
-        "" if (days := row.get(key)) is None else days
-        for key in ("self_assessment_late_days", "appraisal_late_days")
-    ]
+def _late_days(row: dict[str, Any], key: str) -> int | None:
+    """Working days late of one sending; None (a blank cell) when not recorded."""
+    days = row.get(key)
+    return None if days is None else int(days)
 
 
-def _field_codes(payload: dict[str, Any]) -> list[str]:
-    codes: list[str] = []
-    for s in payload.get("criteria_sets", []):
-        for f in s["fields"]:
-            if f["code"] not in codes:
-                codes.append(f["code"])
-    return codes
+@dataclass(frozen=True)
+class Column:
+    """One column of a results table after the agency: its heading and how a row fills it. The CSV
+    and the XLSX share the list (columns_for), so a new column, the late marks of issue 11 say,
+    is one more entry there."""
+
+    heading: str
+    value: Callable[[dict[str, Any]], Any]
+    number: bool = False
 
 
 def _num(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+def _change(row: dict[str, Any], key: str) -> Any:
+    change = row.get("change") or {}
+    return change.get(key)
+
+
+def columns_for(payload: dict[str, Any], fields: list[dict[str, Any]], *, flat: bool) -> list[Column]:
+    """The columns after rank, code and name. `flat` (the CSV, one table for every group) gives each
+    field's maximum a column of its own; the XLSX names it in the field's heading."""
+    columns: list[Column] = []
+    for f in fields:
+        code = f["code"]
+        if flat:
+            columns.append(Column(f"Lĩnh vực {code}", lambda r, c=code: _num(r["fields"].get(c)), True))
+            columns.append(Column(f"Lĩnh vực {code} - điểm tối đa", lambda _r, m=f["max"]: _num(m), True))
+        else:
+            heading = f"{code}. {f['title_vi']} (tối đa {f['max'].replace('.', ',')})"
+            columns.append(Column(heading, lambda r, c=code: _num(r["fields"].get(c)), True))
+    columns += [
+        Column(HEADINGS["appraised"], lambda r: _num(r["appraised"]), True),
+        Column(HEADINGS["survey"], lambda r: _num(r["survey"]), True),
+        Column(HEADINGS["total"], lambda r: _num(r["total"]), True),
+        Column(HEADINGS["sipas"], lambda r: _num(r["sipas_percent"]), True),
+        Column(HEADINGS["classification"], lambda r: (r["classification"] or {}).get("vi", "")),
+    ]
+    if payload.get("previous"):
+        columns += [
+            Column(HEADINGS["rank_change"], lambda r: _change(r, "rank")),
+            Column(HEADINGS["total_change"], lambda r: _num(_change(r, "total")), True),
+            *[
+                Column(
+                    f"Lĩnh vực {f['code']} - thay đổi (điểm)",
+                    lambda r, c=f["code"]: _num((_change(r, "fields") or {}).get(c)),
+                    True,
+                )
+                for f in fields
+            ],
+        ]
+    # the record of lateness of each sending; blank in payloads frozen before it was recorded
+    columns += [
+        Column(LATE_HEADINGS[0], lambda r: _late_days(r, "self_assessment_late_days")),
+        Column(LATE_HEADINGS[1], lambda r: _late_days(r, "appraisal_late_days")),
+    ]
+    return columns
+
+
+def decision_text(decision: dict[str, Any] | None, lang: str = "vi") -> str:
+    """'Quyết định số 903/QĐ-UBND ngày 28/03/2022 (người ký: …)', or what was typed at publication."""
+    if not decision:
+        return ""
+    if not decision.get("number"):
+        return str(decision.get("text") or "")
+    en = lang == "en"
+    parts = [("Decision No. " if en else "Quyết định số ") + decision["number"]]
+    if decision.get("date"):
+        parts.append(("of " if en else "ngày ") + format_date(date.fromisoformat(decision["date"])))
+    text = " ".join(parts)
+    if decision.get("signer"):
+        text += f" ({'signed by' if en else 'người ký'}: {decision['signer']})"
+    return text
+
+
+def _all_fields(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every field code once, in order; the maximum is the first set's (the CSV's max column is per
+    row, below, because departments and districts may differ)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for s in payload.get("criteria_sets", []):
+        for f in s["fields"]:
+            seen.setdefault(f["code"], f)
+    return list(seen.values())
+
+
+def _set_fields(payload: dict[str, Any], set_code: str | None) -> dict[str, dict[str, Any]]:
+    for s in payload.get("criteria_sets", []):
+        if s["code"] == set_code:
+            return {f["code"]: f for f in s["fields"]}
+    return {}
 
 
 def to_csv(payload: dict[str, Any]) -> bytes:
@@ -65,7 +146,7 @@ def csv_chunks(payload: dict[str, Any], rows_per_chunk: int = 200) -> Iterator[b
     writer = csv.writer(out, lineterminator="\r\n")
     out.write("\ufeff")
     for count, line in enumerate(_csv_rows(payload), start=1):
-        writer.writerow(safe_row(line))
+        writer.writerow(safe_row("" if v is None else v for v in line))
         if count % rows_per_chunk == 0:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
@@ -74,43 +155,40 @@ def csv_chunks(payload: dict[str, Any], rows_per_chunk: int = 200) -> Iterator[b
 
 
 def _csv_rows(payload: dict[str, Any]) -> Iterator[list[Any]]:
-    codes = _field_codes(payload)
+    fields = _all_fields(payload)
+    columns = columns_for(payload, fields, flat=True)
+    decision = decision_text(payload.get("decision"))
     yield [
         HEADINGS["group"],
         HEADINGS["rank"],
         HEADINGS["code"],
         HEADINGS["name"],
-        *[f"Lĩnh vực {c}" for c in codes],
-        *TOTAL_HEADINGS,
-        *LATE_HEADINGS,
+        *[c.heading for c in columns],
+        HEADINGS["decision"],
     ]
     for group in payload["groups"]:
+        # each group's own maximum per field (districts and departments may differ)
+        maxima = _set_fields(payload, group.get("criteria_set"))
         for row in group["rows"]:
+            values = []
+            for column in columns:
+                value = column.value(row)
+                if column.heading.endswith("- điểm tối đa"):
+                    code = column.heading.removeprefix("Lĩnh vực ").removesuffix(" - điểm tối đa")
+                    value = _num(maxima[code]["max"]) if code in maxima else None
+                values.append(value)
             yield [
                 group["label"]["vi"],
                 row["rank"],
                 row["agency"]["code"],
                 row["agency"]["name"],
-                *[row["fields"].get(c, "") for c in codes],
-                row["appraised"],
-                row["survey"],
-                row["total"],
-                row["sipas_percent"] or "",
-                (row["classification"] or {}).get("vi", ""),
-                *_late(row),
+                *values,
+                decision,
             ]
     for item in payload.get("excluded", []):
-        yield [
-            "Không xếp hạng",
-            "",
-            item["agency"]["code"],
-            item["agency"]["name"],
-            *[""] * len(codes),
-            *["", "", "", ""],
-            item["reason"],
-            "",
-            "",
-        ]
+        blank = [""] * len(columns)
+        blank[[c.heading for c in columns].index(HEADINGS["classification"])] = item["reason"]
+        yield ["Không xếp hạng", "", item["agency"]["code"], item["agency"]["name"], *blank, decision]
 
 
 def to_xlsx(payload: dict[str, Any]) -> bytes:
@@ -171,6 +249,18 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
         ("Mã băm nhật ký (audit)", head.get("hash", "")),
         ("Số thứ tự bản ghi nhật ký", head.get("seq", "")),
         ("Mã băm bảng kết quả (SHA-256)", head.get("results_sha256", "")),
+        # added later: after the rows readers already locate by position
+        ("Quyết định công bố", decision_text(payload.get("decision")) or "Chưa ghi"),
+        ("Số quyết định", (payload.get("decision") or {}).get("number") or ""),
+        (
+            "Ngày quyết định",
+            format_date(date.fromisoformat(d)) if (d := (payload.get("decision") or {}).get("date")) else "",
+        ),
+        ("Người ký", (payload.get("decision") or {}).get("signer") or ""),
+        (
+            "So sánh với năm",
+            (payload.get("previous") or {}).get("index_year") or "Không có số liệu năm trước",
+        ),
     ):
         info.append(cells(info, [label, value]))
 
@@ -178,14 +268,8 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
     for group in payload["groups"]:
         ws = wb.create_sheet(group["label"]["vi"][:31])
         fields = sets.get(group.get("criteria_set") or "", {}).get("fields", [])
-        headings = [
-            HEADINGS["rank"],
-            HEADINGS["code"],
-            HEADINGS["name"],
-            *[f"{f['code']}. {f['title_vi']} (tối đa {f['max'].replace('.', ',')})" for f in fields],
-            *TOTAL_HEADINGS,
-            *LATE_HEADINGS,
-        ]
+        columns = columns_for(payload, fields, flat=False)
+        headings = [HEADINGS["rank"], HEADINGS["code"], HEADINGS["name"], *[c.heading for c in columns]]
         # write-only sheets take their layout before the first row
         ws.column_dimensions["A"].width = 10
         ws.column_dimensions["B"].width = 16
@@ -198,19 +282,13 @@ def _write_xlsx(payload: dict[str, Any], target: Any) -> None:
         ws.append([styled(ws, title, font=Font(bold=True, size=13))])
         ws.append([styled(ws, h, font=bold) for h in headings])
         for row in group["rows"]:
-            numbers = [
-                *[_num(row["fields"].get(f["code"])) for f in fields],
-                _num(row["appraised"]),
-                _num(row["survey"]),
-                _num(row["total"]),
-                _num(row["sipas_percent"]),
-            ]
             ws.append(
                 [
                     *cells(ws, [row["rank"], row["agency"]["code"], row["agency"]["name"]]),
-                    *[styled(ws, n, number="0.00") for n in numbers],
-                    *cells(ws, [(row["classification"] or {}).get("vi", "")]),
-                    *_late(row),
+                    *[
+                        styled(ws, c.value(row), number="0.00") if c.number else cells(ws, [c.value(row)])[0]
+                        for c in columns
+                    ],
                 ]
             )
     if payload.get("excluded"):

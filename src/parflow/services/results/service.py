@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from parflow.domain.errors import Conflict, Forbidden, GuardFailed, Invalid, Not
 from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.scoring import Band, index_of, rank_within_groups
 from parflow.domain.workflow import Label
+from parflow.i18n.collation import sort_vietnamese
 from parflow.services.common import audit, outbox
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
@@ -27,10 +29,12 @@ from parflow.services.common.lookups import get_campaign
 from parflow.services.common.notices import agency_ref, campaign_ref
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle.submissions import Located, check_version, fire_event, locate
+from parflow.services.results.previous import previous_year, with_comparison
 from parflow.services.results.survey import campaign_for_update
 from parflow.services.scoring.score_sheet import as_leaves, score_values_of
 from parflow.store.models import (
     Agency,
+    AuditEntry,
     Campaign,
     CriteriaSet,
     Criterion,
@@ -45,6 +49,25 @@ GROUPS: dict[str, Label] = {
     "rural_district": Label(vi="UBND huyện", en="Rural districts"),
 }
 MAX_REASON = 2000
+MAX_DECISION = 200
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decision that approves the results (Quyết định số 903/QĐ-UBND ngày 28/3/2022, signed by
+    the chairman): recorded at publication, shown on the page and in every export."""
+
+    number: str
+    date: date | None = None
+    signer: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "date": self.date.isoformat() if self.date else None,
+            "signer": self.signer or None,
+            "text": None,
+        }
 
 
 def bands_of(campaign: Campaign) -> list[Band]:
@@ -68,6 +91,9 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.code))
     ).all()
+    # agencies in Vietnamese alphabetical order ("Giao thông" before "Giáo dục"), for ties in rank
+    # and for every list that is not a ranking
+    pairs = sort_vietnamese(pairs, lambda pair: pair[1].name)
     sets = {s.id: s for s in session.exec(select(CriteriaSet).where(CriteriaSet.campaign_id == campaign.id))}
     criteria: dict[int, list[Criterion]] = {set_id: [] for set_id in sets if set_id is not None}
     for c in session.exec(
@@ -86,8 +112,8 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
     entries = []
     excluded = []
     names = {}
-    for submission, agency in pairs:
-        names[agency.code] = agency.name
+    for position, (submission, agency) in enumerate(pairs):
+        names[agency.code] = f"{position:06d}"
         if submission.excluded_reason is not None:
             excluded.append(
                 {"agency": _agency(agency), "group": agency.group, "reason": submission.excluded_reason}
@@ -112,6 +138,7 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
             "appraised": _s(index.appraised_part),
             "survey": _s(index.survey_part),
             "fields": {code: _s(v) for code, v in index.by_field.items()},
+            # issue 11's late marks go here once lateness is recorded (exports.py has their column)
             "sipas_percent": _s(submission.sipas_percent),
             "complete": index.complete,
             "missing": len(index.missing),
@@ -175,11 +202,16 @@ def _campaign_reader(session: Session, principal: Principal, code: str) -> Campa
 
 
 def preview(session: Session, rt: Runtime, principal: Principal, code: str) -> dict[str, Any]:
-    campaign = _campaign_reader(session, principal, code)
+    return preview_payload(session, rt, _campaign_reader(session, principal, code))
+
+
+def preview_payload(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]:
+    """The live table (not frozen) with what the published one carries beside it."""
     payload = compute(session, rt, campaign)
     payload["published_at"] = campaign.published_at.isoformat() if campaign.published_at else None
     payload["preview"] = True
-    return payload
+    payload["authority"] = campaign.authority or None
+    return with_comparison(payload, previous_year(session, campaign))
 
 
 def published(session: Session, code: str) -> dict[str, Any]:
@@ -190,7 +222,22 @@ def published(session: Session, code: str) -> dict[str, Any]:
     snapshot = session.exec(select(ResultSnapshot).where(ResultSnapshot.campaign_id == campaign.id)).first()
     if snapshot is None:
         raise NotFound("results.not_published", code=code)
-    return dict(snapshot.payload)
+    payload = dict(snapshot.payload)
+    payload.setdefault("decision", _decision_from_comment(session, snapshot))
+    payload["authority"] = campaign.authority or None
+    return with_comparison(payload, previous_year(session, campaign))
+
+
+def _decision_from_comment(session: Session, snapshot: ResultSnapshot) -> dict[str, Any] | None:
+    """Results published before the decision had its own fields: the publication's comment is where
+    Home Affairs typed it ("Quyết định số 903/QĐ-UBND ngày 28/3/2022"), so it is shown as written."""
+    entry = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.campaign_id == snapshot.campaign_id, AuditEntry.seq == snapshot.audit_head_seq
+        )
+    ).first()
+    text = (entry.comment or "").strip() if entry is not None else ""
+    return {"number": None, "date": None, "signer": None, "text": text} if text else None
 
 
 # --- exclusion -----------------------------------------------------------------------------------
@@ -245,9 +292,19 @@ def set_exclusion(
 
 
 def publish(
-    session: Session, rt: Runtime, principal: Principal, code: str, comment: str | None = None
+    session: Session,
+    rt: Runtime,
+    principal: Principal,
+    code: str,
+    comment: str | None = None,
+    decision: Decision | None = None,
 ) -> ResultSnapshot:
     now = rt.clock.now()
+    if decision is not None:
+        if not decision.number.strip():
+            raise Invalid("results.decision_number_required")
+        if max(len(decision.number), len(decision.signer)) > MAX_DECISION:
+            raise Invalid("results.decision_too_long", max=MAX_DECISION)
     campaign = campaign_for_update(session, code)
     roles = principal.roles_in(campaign.id or 0)
     if not roles:
@@ -298,12 +355,19 @@ def publish(
         comment=comment,
         data={
             "results_sha256": digest,
+            "decision": decision.as_json() if decision else None,
             "agencies": [a.code for _, a in included],
             "excluded": [a.code for s, a in pairs if s.excluded_reason is not None],
         },
     )
     payload["published_at"] = now.isoformat()
     payload["published_by"] = actor.name if actor else None
+    if decision is not None:
+        payload["decision"] = decision.as_json()
+    elif comment:
+        payload["decision"] = {"number": None, "date": None, "signer": None, "text": comment}
+    else:
+        payload["decision"] = None
     payload["audit_head"] = {"seq": entry.seq, "hash": entry.hash, "results_sha256": digest}
     snapshot = ResultSnapshot(
         campaign_id=campaign.id or 0,

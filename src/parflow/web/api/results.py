@@ -14,6 +14,7 @@ from parflow.domain.errors import Forbidden, Invalid, NotFound
 from parflow.domain.roles import Role
 from parflow.services.common.lookups import get_campaign
 from parflow.services.results import exports as result_exports
+from parflow.services.results import report as result_report
 from parflow.services.results import service as results
 from parflow.services.results import survey
 from parflow.services.scoring import appraisal, disputes
@@ -163,7 +164,12 @@ def publish(
     payload = body or PublishIn()
 
     def use_case(session: Session) -> PublishedOut:
-        snapshot = results.publish(session, rt, principal, code, payload.comment)
+        decision = (
+            results.Decision(payload.decision.number, payload.decision.date, payload.decision.signer)
+            if payload.decision
+            else None
+        )
+        snapshot = results.publish(session, rt, principal, code, payload.comment, decision)
         return PublishedOut(
             campaign=code,
             published_at=snapshot.published_at,
@@ -212,4 +218,22 @@ def read_results_xlsx(rt: RuntimeDep, code: str = Code) -> Response:
         result_exports.xlsx_chunks(_published(rt, code)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{code}-ket-qua.xlsx"'},
+    )
+
+
+@router.get(
+    "/{code}/results.docx",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
+        404: {"model": ErrorOut},
+    },
+)
+def read_results_docx(rt: RuntimeDep, code: str = Code) -> Response:
+    """The results report (Word): summary, tables per group, field analysis, the decision."""
+    payload = _published(rt, code)
+    return Response(
+        result_report.to_docx(payload),
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="{result_report.report_filename(payload)}"'},
     )

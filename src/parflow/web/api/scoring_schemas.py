@@ -6,6 +6,7 @@ Scores travel as decimal strings ("9.50") in responses; requests accept a JSON n
 
 from __future__ import annotations
 
+from datetime import date as date_
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -240,8 +241,17 @@ class ExclusionOut(BaseModel):
     version: int
 
 
+class DecisionIn(_In):
+    """The decision approving the results: number (903/QĐ-UBND), date, who signed it."""
+
+    number: Annotated[Text, Field(min_length=1, max_length=200)]
+    date: date_ | None = None
+    signer: Annotated[Text, Field(max_length=200)] = ""
+
+
 class PublishIn(_In):
     comment: Annotated[Text, Field(max_length=4000)] | None = None
+    decision: DecisionIn | None = None
 
 
 class AuditHeadOut(BaseModel):
@@ -308,6 +318,17 @@ class ResultRowOut(BaseModel):
     classification: LabelOut | None
     complete: bool
     state: dict[str, str] | None = None
+    change: ResultChangeOut | None = None
+
+
+class ResultChangeOut(BaseModel):
+    """Since the previous year: `rank` places gained (2 = up two), `total` and `fields` points gained."""
+
+    previous_rank: int | None
+    previous_total: str | None
+    rank: int | None
+    total: str | None
+    fields: dict[str, str]
 
 
 class ResultGroupOut(BaseModel):
@@ -359,6 +380,32 @@ class ResultsOut(BaseModel):
     criteria_sets: list[ResultSetOut]
     groups: list[ResultGroupOut]
     excluded: list[ExcludedOut]
+    decision: DecisionOut | None = None
+    authority: AuthorityOut | None = None
+    previous: PreviousOut | None = None
+
+
+class DecisionOut(BaseModel):
+    """Recorded at publication; only `text` when it was typed as one line (older publications)."""
+
+    number: str | None
+    date: date_ | None
+    signer: str | None
+    text: str | None
+
+
+class AuthorityOut(BaseModel):
+    province: LabelOut
+    department: LabelOut
+
+
+class PreviousOut(BaseModel):
+    """What the changes compare with: another campaign's published results, or imported figures."""
+
+    index_year: int
+    campaign: str | None
+    source: Literal["campaign", "import"]
+    note: str | None
 
 
 class DemoClockIn(_In):

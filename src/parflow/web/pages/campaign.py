@@ -15,6 +15,7 @@ from parflow.domain.deadlines import open_milestones
 from parflow.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from parflow.domain.roles import Role
 from parflow.i18n import format_date, t
+from parflow.i18n.collation import vietnamese_key
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.common.calendars import campaign_calendar
 from parflow.services.common.lookups import get_campaign
@@ -78,12 +79,9 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
     by_day: dict[Any, list[str]] = {}
     for line in lines:
         by_day.setdefault(line["due"], []).append(line["label"].get(lang))
-    agencies = list(
-        session.exec(
-            select(Agency)
-            .where(Agency.campaign_id == campaign.id)
-            .order_by(col(Agency.group), col(Agency.code))
-        )
+    agencies = sorted(
+        session.exec(select(Agency).where(Agency.campaign_id == campaign.id)),
+        key=lambda a: (a.group, vietnamese_key(a.name)),
     )
     names = {a.id: a for a in agencies}
     granted = [(x, names.get(x.agency_id)) for x in extensions.visible_extensions(session, user, campaign)]

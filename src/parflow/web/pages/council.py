@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from parflow.domain.errors import Forbidden, NotFound
 from parflow.domain.roles import Role
 from parflow.domain.workflow import Label
+from parflow.i18n.collation import vietnamese_key
 from parflow.services.common.access import Principal, council_visible_states
 from parflow.services.common.calendars import campaign_calendar, milestone_dates
 from parflow.services.common.lookups import get_campaign
@@ -64,6 +65,7 @@ def council_page_data(session: Session, rt: Runtime, user: Principal, code: str)
         )
         .order_by(col(Agency.group), col(Agency.code))
     ).all()
+    pairs = sorted(pairs, key=lambda pair: (pair[1].group, vietnamese_key(pair[1].name)))
     set_ids = [s.id for s in session.exec(select(CriteriaSet).where(CriteriaSet.campaign_id == campaign.id))]
     mine: dict[int, list[Criterion]] = {}
     field_titles: dict[str, Criterion] = {}

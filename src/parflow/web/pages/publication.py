@@ -3,6 +3,7 @@ out of the ranking (with the reason), and publishing the campaign."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -28,6 +29,17 @@ Code = Path(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
 FORMS = ("approve", "publish", "exclude")
 
 
+def parse_day(text: str) -> date | None:
+    """dd/mm/yyyy (the way dates are written here), or an ISO date from a browser's date field."""
+    text = text.strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def publication_context(
     session: Session, rt: Runtime, user: Principal, code: str, lang: str
 ) -> dict[str, Any]:
@@ -42,6 +54,7 @@ def publication_context(
         "check": listed,
         "problems": {row.agency.code: summarise(row.unmet, lang) for row in listed.rows if row.unmet},
         "preview": preview,
+        "fields_of": {s["code"]: s["fields"] for s in (preview or {}).get("criteria_sets", [])},
         "is_home_affairs": "home_affairs" in roles,
     }
 
@@ -104,12 +117,29 @@ def publish(
     code: str = Code,
     confirm: Annotated[str, Form(max_length=5)] = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
+    decision_number: Annotated[str, Form(max_length=200)] = "",
+    decision_date: Annotated[str, Form(max_length=10)] = "",
+    decision_signer: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    values = {"confirm": confirm, "comment": comment}
+    values = {
+        "confirm": confirm,
+        "comment": comment,
+        "decision_number": decision_number,
+        "decision_date": decision_date,
+        "decision_signer": decision_signer,
+    }
+    lang = page_language(request)
     if confirm != "1":
         return _render(request, rt, user, code, {"publish": _unconfirmed(request, values)}, 422)
+    signed_on = parse_day(decision_date)
+    if decision_date.strip() and signed_on is None:
+        form = FormState(values=values, headline=t("web.form_invalid", lang))
+        form.add("decision_date", t("results.decision_date_invalid", lang, value=decision_date.strip()))
+        return _render(request, rt, user, code, {"publish": form}, 422)
+    number = clean_text(decision_number, 200)
+    decision = results.Decision(number, signed_on, clean_text(decision_signer, 200) or "") if number else None
     try:
-        run_write(rt, lambda s: results.publish(s, rt, user, code, clean_text(comment, 4000)))
+        run_write(rt, lambda s: results.publish(s, rt, user, code, clean_text(comment, 4000), decision))
     except (Invalid, Conflict) as exc:
         form = refused(exc, page_language(request), values, set())
         return _render(request, rt, user, code, {"publish": form}, exc.status)

@@ -1,5 +1,6 @@
-"""The campaign's workflow: its state diagram drawn from the YAML, the Mermaid text beside it, and
-the table of transitions (who may fire each, which conditions it needs)."""
+"""The campaign's workflow: its state diagram drawn from the YAML and the table of transitions (who
+may fire each, which conditions it needs), in people's words; the code names and the Mermaid text
+only for the campaign's staff (Home Affairs, council, city leaders, viewers)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import Response
 
 from parflow.domain.errors import NotFound
 from parflow.domain.workflow import mermaid
+from parflow.services.common.access import CAMPAIGN_WIDE_READERS
 from parflow.services.common.lookups import get_campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.deps import PageUser, SignInRequired
@@ -30,6 +32,9 @@ def workflow_page(request: Request, rt: RuntimeDep, user: PageUser, code: str = 
             raise NotFound("campaign.not_found", code=code)
     definition = rt.workflows.definition(campaign.workflow_name)
     lang = page_language(request)
+    # code names and the Mermaid text are for the people who run the campaign; agencies and the
+    # public read the labels only
+    technical = user is not None and bool(user.roles_in(campaign.id or 0) & CAMPAIGN_WIDE_READERS)
     return render(
         request,
         "pages/workflow.html",
@@ -38,5 +43,6 @@ def workflow_page(request: Request, rt: RuntimeDep, user: PageUser, code: str = 
             "definition": definition,
             "diagram": layout(definition, lang),
             "mermaid": mermaid(definition, lang),
+            "technical": technical,
         },
     )
