@@ -149,7 +149,7 @@ def campaign_board(
         .where(Submission.campaign_id == campaign.id)
         .order_by(col(Agency.code))
     ).all()
-    # departments, then urban, then rural districts, as the results are published
+    # in the order of GROUPS (departments first), as the results are published
     group_order = {key: i for i, key in enumerate(GROUPS)}
     rows_in = sorted(rows_in, key=lambda r: group_order.get(r.group, len(group_order)))
     reminders = last_reminders(session, campaign.id or 0)
@@ -228,6 +228,8 @@ def campaign_board(
         total=sum(state_counts.values()),
         state_counts=state_counts,
         group_counts={g: group_counts[g] for g in GROUPS},
+        # only the groups this campaign has: a 2021 campaign has no wards, a 2025 one no districts
+        groups={g: label for g, label in GROUPS.items() if group_counts[g]},
         overdue=overdue,
         milestones=milestones,
         group=group,

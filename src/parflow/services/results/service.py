@@ -20,6 +20,7 @@ from parflow.domain.errors import Conflict, Forbidden, GuardFailed, Invalid, Not
 from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.scoring import Band, index_of, rank_within_groups
 from parflow.domain.workflow import Label
+from parflow.i18n import t
 from parflow.services.common import audit, outbox
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
@@ -39,10 +40,12 @@ from parflow.store.models import (
     Submission,
 )
 
+# The groups ranked separately, in display order (the keys of `campaigns.input.GROUPS`); labels
+# from the catalogue (`group.<key>` in i18n/catalog/scoring.py). Since 1/7/2025 (two-tier local
+# government) a campaign has wards and communes with special zones instead of districts.
 GROUPS: dict[str, Label] = {
-    "department": Label(vi="Sở, ban, ngành", en="Departments"),
-    "urban_district": Label(vi="UBND quận", en="Urban districts"),
-    "rural_district": Label(vi="UBND huyện", en="Rural districts"),
+    key: Label(vi=t(f"group.{key}", "vi"), en=t(f"group.{key}", "en"))
+    for key in ("department", "urban_district", "rural_district", "ward", "commune")
 }
 MAX_REASON = 2000
 
