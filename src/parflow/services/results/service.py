@@ -28,7 +28,7 @@ from parflow.services.common.lookups import get_campaign
 from parflow.services.common.notices import agency_ref, campaign_ref
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle.submissions import Located, check_version, fire_event, locate
-from parflow.services.results.survey import campaign_for_update
+from parflow.services.results.survey import campaign_for_update, sipas_summary
 from parflow.services.scoring.score_sheet import as_leaves, score_values_of
 from parflow.store.models import (
     Agency,
@@ -152,6 +152,7 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
                 "label": label.model_dump(),
                 "criteria_set": set_by_group[key].code if key in set_by_group else None,
                 "rows": groups.get(key, []),
+                "sipas": sipas_summary(groups.get(key, [])),
             }
             for key, label in GROUPS.items()
             if groups.get(key)
