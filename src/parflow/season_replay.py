@@ -37,12 +37,13 @@ from sqlmodel import Session, col, select
 from parflow.clock import FixedClock
 from parflow.demo_season import ADJUSTMENTS, agency_person, council_members, fire, principal_for
 from parflow.domain.scoring import round_points
+from parflow.services.common.lookups import get_campaign
 from parflow.services.common.runtime import Runtime
 from parflow.services.results import service as results
 from parflow.services.results.survey import import_survey
 from parflow.services.scoring import appraisal, self_assessment
 from parflow.services.scoring.score_sheet import criteria_of
-from parflow.store.models import Agency, Campaign, Person, RoleAssignment, Submission
+from parflow.store.models import Agency, Person, RoleAssignment, Submission
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -218,7 +219,7 @@ def replay(
         raise TypeError("replay moves the clock: give the runtime a FixedClock")
     say = progress or (lambda _text: None)
     with rt.db.read() as session:
-        campaign = session.exec(select(Campaign).where(Campaign.code == code)).one()
+        campaign = get_campaign(session, code)
         zone = ZoneInfo(campaign.timezone)
         pairs = session.exec(
             select(Submission, Agency)
@@ -226,6 +227,11 @@ def replay(
             .where(Submission.campaign_id == campaign.id)
             .order_by(col(Agency.code))
         ).all()
+        definition = rt.workflows.definition(campaign.workflow_name)
+        if campaign.published_at is not None or any(s.state != definition.initial for s, _ in pairs):
+            raise ScoresFileError(
+                f"campaign {code} has already started: a replay needs a freshly loaded campaign"
+            )
         missing = sorted(a.code for _, a in pairs if a.code not in figures)
         unknown = sorted(set(figures) - {a.code for _, a in pairs})
         if missing or unknown:

@@ -21,6 +21,7 @@ from parflow.services.results.service import GROUPS as RESULT_GROUPS
 from parflow.services.results.service import published
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import AuditEntry, Campaign
+from tests.support.cli import parflow
 from tests.support.databases import load_fixture_campaign
 
 EXAMPLE = PROJECT_ROOT / "examples" / "haiphong-2025"
@@ -70,6 +71,7 @@ def replayed(rt, clock: FixedClock, password_hash: str) -> dict[str, Any]:
         return published(session, code)
 
 
+@pytest.mark.slow  # about 1 400 transactions: 127 units through every step of the season
 def test_the_published_table_is_the_announced_one(replayed: dict[str, Any], rt) -> None:
     table = replayed
     groups = {g["key"]: g for g in table["groups"]}
@@ -159,3 +161,22 @@ def test_a_bad_scores_file_is_refused_with_the_reason(tmp_path) -> None:
     assert "ttr: par_index and sipas must be numbers" in message
     assert "stc: par_index and sipas must lie between 0 and 100" in message
     assert "snv: figures have at most two decimals" in message
+
+
+def test_the_replay_command_refuses_what_it_cannot_replay(rt, mini: str, tmp_path) -> None:
+    scores = EXAMPLE / "scores-2025.csv"
+    unknown = parflow(rt, "campaign", "replay", "haiphong-2030", str(scores))
+    assert unknown.exit_code == 1
+    assert "haiphong-2030" in unknown.stderr
+    # the 2025 figures do not fit the three-agency campaign: nothing is written
+    with rt.db.read() as session:
+        before = len(session.exec(select(AuditEntry)).all())
+    mismatch = parflow(rt, "campaign", "replay", mini, str(scores))
+    assert mismatch.exit_code == 1
+    assert f"the scores file does not match campaign {mini}" in mismatch.stderr
+    assert "unknown units" in mismatch.stderr
+    with rt.db.read() as session:
+        assert len(session.exec(select(AuditEntry)).all()) == before
+    missing = parflow(rt, "campaign", "replay", mini, str(tmp_path / "none.csv"))
+    assert missing.exit_code == 1
+    assert "no such file" in missing.stderr
