@@ -143,6 +143,10 @@ def test_the_example_has_the_two_tier_structure(rt) -> None:
         g: load_criteria_set(EXAMPLE / f"criteria-{f}.yaml")
         for g, f in (("department", "departments"), ("ward", "wards"), ("commune", "communes"))
     }
+    for cs in sets.values():  # shaped like the published provincial sets: 100 points, 30 by survey
+        leaves = list(cs.leaves())
+        assert cs.total == sum((leaf.max_score for leaf in leaves), Decimal(0)) == 100
+        assert sum((leaf.max_score for leaf in leaves if leaf.scored_by == "survey"), Decimal(0)) == 30
     figures = read_scores(EXAMPLE / "scores-2025.csv")
     for agency in data.agencies:
         plan = plan_unit(figures[agency.code], list(sets[agency.group].leaves()))
