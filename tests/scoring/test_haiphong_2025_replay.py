@@ -19,6 +19,7 @@ from parflow.season_replay import ScoresFileError, plan_unit, read_scores, repla
 from parflow.services.campaigns.input import GROUPS, read_campaign
 from parflow.services.results.service import GROUPS as RESULT_GROUPS
 from parflow.services.results.service import published
+from parflow.services.results.survey import sipas_summary
 from parflow.settings import PROJECT_ROOT
 from parflow.store.models import AuditEntry, Campaign
 from tests.support.cli import parflow
@@ -184,3 +185,19 @@ def test_the_replay_command_refuses_what_it_cannot_replay(rt, mini: str, tmp_pat
     missing = parflow(rt, "campaign", "replay", mini, str(tmp_path / "none.csv"))
     assert missing.exit_code == 1
     assert "no such file" in missing.stderr
+
+
+def test_group_sipas_figures_round_like_scores_and_name_every_leader() -> None:
+    def row(code: str, sipas: str | None) -> dict[str, Any]:
+        return {"agency": {"code": code, "name": code}, "sipas_percent": sipas}
+
+    tied = sipas_summary([row("a", "90.00"), row("b", "95.50"), row("c", "95.50"), row("d", None)])
+    # (90 + 95.5 + 95.5) / 3 = 93.666…: half away from zero, the unit without a survey left out
+    assert tied == {
+        "average": "93.67",
+        "highest": "95.50",
+        "leaders": [{"code": "b", "name": "b"}, {"code": "c", "name": "c"}],
+        "units": 3,
+    }
+    assert sipas_summary([row("a", "92.125"), row("b", "92.12")])["average"] == "92.12"  # 92.1225
+    assert sipas_summary([row("a", None)]) == {"average": None, "highest": None, "leaders": [], "units": 0}
