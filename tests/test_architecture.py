@@ -33,7 +33,8 @@ SERVICES_MAY_IMPORT: dict[str, set[str]] = {
 }
 # Layers: a package may import those to its left, never those to its right.
 LOWER_THAN_SERVICES = {"domain", "store", "clock", "settings", "yamlsource", "i18n", "observability"}
-ABOVE_SERVICES = {"web", "cli", "scheduler", "demo", "demo_season"}
+# season_replay drives a whole season through the services, as demo_season does
+ABOVE_SERVICES = {"web", "cli", "scheduler", "demo", "demo_season", "season_replay"}
 # The CLI imports a command's code when that command runs, so that `parflow --help` stays fast.
 LAZY_ALLOWED = ("parflow.cli.",)
 

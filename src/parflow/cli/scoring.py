@@ -143,7 +143,15 @@ def _table(payload) -> None:  # type: ignore[no-untyped-def]
 
     console = table_console()
     for group in payload["groups"]:
-        table = Table(title=f"{group['label']['vi']} / {group['label']['en']}")
+        # tables published before the group SIPAS figures existed have no "sipas" entry
+        sipas = group.get("sipas") or {}
+        leaders = ", ".join(a["name"] for a in sipas.get("leaders", []))
+        caption = (
+            f"SIPAS: average {sipas['average']} %, highest {sipas['highest']} % ({leaders})"
+            if sipas.get("average")
+            else None
+        )
+        table = Table(title=f"{group['label']['vi']} / {group['label']['en']}", caption=caption)
         for heading in ("rank", "agency", "index", "appraised", "survey", "SIPAS %", "class", "state"):
             table.add_column(heading)
         for row in group["rows"]:

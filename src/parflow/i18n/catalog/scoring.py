@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # the groups ranked separately (agency `group` in a campaign folder)
+    "group.department": ("Sở, ban, ngành", "Departments"),
+    "group.urban_district": ("UBND quận", "Urban districts"),
+    "group.rural_district": ("UBND huyện", "Rural districts"),
+    "group.ward": ("UBND phường", "Wards"),
+    "group.commune": ("UBND xã, đặc khu", "Communes and special zones"),
     # reading a score
     "scoring.score_not_a_number": (
         "Tiêu chí {criterion}: '{value}' không phải là số; điểm phải từ 0 đến {max}.",

@@ -22,8 +22,10 @@ from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.workflow import Label, WorkflowDefinition
 from parflow.yamlsource import Problem, SourceDoc, SourceError, load_yaml, validate
 
-Group = Literal["department", "urban_district", "rural_district"]
-GROUPS: tuple[str, ...] = ("department", "urban_district", "rural_district")
+# The groups ranked separately. Until 30/6/2025: departments, urban and rural districts; since the
+# two-tier local government of 1/7/2025: departments, wards, and communes with special zones.
+Group = Literal["department", "urban_district", "rural_district", "ward", "commune"]
+GROUPS: tuple[str, ...] = ("department", "urban_district", "rural_district", "ward", "commune")
 Email = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),

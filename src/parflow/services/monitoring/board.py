@@ -434,6 +434,8 @@ def campaign_board(
         total=sum(state_counts.values()),
         state_counts=state_counts,
         group_counts={g: group_counts[g] for g in GROUPS},
+        # only the groups this campaign has: a 2021 campaign has no wards, a 2025 one no districts
+        groups={g: label for g, label in GROUPS.items() if group_counts[g]},
         overdue=overdue,
         milestones=milestones,
         group=f.group,

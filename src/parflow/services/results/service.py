@@ -22,6 +22,7 @@ from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.scoring import Band, index_of, rank_within_groups
 from parflow.domain.workflow import Label
 from parflow.i18n.collation import sort_vietnamese
+from parflow.i18n import t
 from parflow.services.common import audit, outbox
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
@@ -31,6 +32,7 @@ from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle.submissions import Located, check_version, fire_event, locate
 from parflow.services.results.previous import previous_year, with_comparison
 from parflow.services.results.survey import campaign_for_update
+from parflow.services.results.survey import campaign_for_update, sipas_summary
 from parflow.services.scoring.score_sheet import as_leaves, score_values_of
 from parflow.store.models import (
     Agency,
@@ -43,10 +45,12 @@ from parflow.store.models import (
     Submission,
 )
 
+# The groups ranked separately, in display order (the keys of `campaigns.input.GROUPS`); labels
+# from the catalogue (`group.<key>` in i18n/catalog/scoring.py). Since 1/7/2025 (two-tier local
+# government) a campaign has wards and communes with special zones instead of districts.
 GROUPS: dict[str, Label] = {
-    "department": Label(vi="Sở, ban, ngành", en="Departments"),
-    "urban_district": Label(vi="UBND quận", en="Urban districts"),
-    "rural_district": Label(vi="UBND huyện", en="Rural districts"),
+    key: Label(vi=t(f"group.{key}", "vi"), en=t(f"group.{key}", "en"))
+    for key in ("department", "urban_district", "rural_district", "ward", "commune")
 }
 MAX_REASON = 2000
 MAX_DECISION = 200
@@ -179,6 +183,7 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
                 "label": label.model_dump(),
                 "criteria_set": set_by_group[key].code if key in set_by_group else None,
                 "rows": groups.get(key, []),
+                "sipas": sipas_summary(groups.get(key, [])),
             }
             for key, label in GROUPS.items()
             if groups.get(key)

@@ -12,12 +12,13 @@ import hashlib
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unmet
 from parflow.domain.roles import Role
-from parflow.domain.scoring import ScoreError, read_score
+from parflow.domain.scoring import ScoreError, read_score, round_points
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common import audit
 from parflow.services.common.access import Principal
@@ -303,4 +304,20 @@ def _stored(
         code: SurveyRow(code, sub.sipas_percent, values[sid])  # type: ignore[arg-type]
         for sid, (code, sub) in by_id.items()
         if sub.sipas_percent is not None
+    }
+
+
+def sipas_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group's satisfaction figures as announced beside its ranking: the average of its units'
+    SIPAS (plain mean, rounded like scores) and the unit(s) with the highest. `rows` are the
+    results rows of one group (`sipas_percent` as text, or None where no survey was imported)."""
+    values = [(Decimal(r["sipas_percent"]), r["agency"]) for r in rows if r.get("sipas_percent") is not None]
+    if not values:
+        return {"average": None, "highest": None, "leaders": [], "units": 0}
+    highest = max(v for v, _ in values)
+    return {
+        "average": f"{round_points(sum(v for v, _ in values) / len(values)):.2f}",
+        "highest": f"{highest:.2f}",
+        "leaders": [agency for v, agency in values if v == highest],
+        "units": len(values),
     }

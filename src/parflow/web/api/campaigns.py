@@ -84,7 +84,7 @@ def list_submissions(
     request: Request,
     response: Response,
     state: str | None = Query(default=None, max_length=32),
-    group: Literal["department", "urban_district", "rural_district"] | None = None,
+    group: Literal["department", "urban_district", "rural_district", "ward", "commune"] | None = None,
     limit: int = limit_query(500, 1000),
     cursor: str | None = CURSOR,
 ) -> list[SubmissionSummary]:
