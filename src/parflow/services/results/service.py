@@ -21,8 +21,8 @@ from parflow.domain.errors import Conflict, Forbidden, GuardFailed, Invalid, Not
 from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.scoring import Band, index_of, rank_within_groups
 from parflow.domain.workflow import Label
-from parflow.i18n.collation import sort_vietnamese
 from parflow.i18n import t
+from parflow.i18n.collation import sort_vietnamese
 from parflow.services.common import audit, outbox
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
@@ -31,7 +31,6 @@ from parflow.services.common.notices import agency_ref, campaign_ref
 from parflow.services.common.runtime import Runtime
 from parflow.services.lifecycle.submissions import Located, check_version, fire_event, locate
 from parflow.services.results.previous import previous_year, with_comparison
-from parflow.services.results.survey import campaign_for_update
 from parflow.services.results.survey import campaign_for_update, sipas_summary
 from parflow.services.scoring.score_sheet import as_leaves, score_values_of
 from parflow.store.models import (
