@@ -31,7 +31,10 @@ def db_upgrade() -> None:
         before = current_revision(rt.db)
         upgrade(rt.db)
         after = current_revision(rt.db)
-        typer.echo(f"database at revision {after}" + ("" if before != after else " (already up to date)"))
+        typer.echo(
+            f"database {rt.settings.database_label()} at revision {after}"
+            + ("" if before != after else " (already up to date)")
+        )
 
     _run(action)
 
@@ -228,7 +231,8 @@ def serve(
             from parflow.web.app import ConfigurationError, create_app
 
             try:
-                app = create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
+                # refuse to start on bad configuration, before forking
+                app = create_app(_runtime(settings, announce=True))
             except ConfigurationError as exc:
                 fail(str(exc))
             # parflow logs each request itself (one line with the route template); uvicorn's access

@@ -84,7 +84,7 @@ def scheduler_command(
     from parflow.scheduler.runner import serve
 
     def action() -> None:
-        rt = _runtime()
+        rt = _runtime(announce=True)
         configure_logging(rt.settings.log_format or "json")
         port = metrics_port or rt.settings.scheduler_metrics_port
         endpoint = None
