@@ -379,3 +379,96 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
         "(see README, 'Using the web application')."
     )
     console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")
+
+
+# --- operator actions ----------------------------------------------------------------------------
+
+
+@campaign_app.command("delete")
+def campaign_delete(
+    code: str,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation (scripts)")] = False,
+) -> None:
+    """Delete a campaign and everything in it (e.g. to import its backup over it); people stay."""
+    from parflow.services.backup.delete import delete_campaign, describe_campaign
+
+    def action() -> None:
+        rt = _runtime()
+        with rt.db.read() as session:
+            plan = describe_campaign(session, code)
+        typer.echo(
+            f"campaign {code}: {plan.rows.get('submission', 0)} submissions, "
+            f"{plan.rows.get('audit_entry', 0)} audit entries "
+            f"(head {plan.audit_seq} {plan.audit_hash or '-'}), "
+            f"{plan.rows.get('notification', 0)} messages"
+            + ("; its results are PUBLISHED" if plan.published else "")
+        )
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("deleting a campaign needs confirmation: run it on a terminal, or give --yes")
+            typed = typer.prompt(f"Type the campaign code ({code}) to delete it for good")
+            if typed.strip() != code:
+                fail("the code typed differs; nothing was deleted")
+        report = rt.db.run(lambda s: delete_campaign(s, code))
+        # the audit chain goes with the campaign: the operator's log keeps the record of the deletion
+        logging.getLogger("parflow.ops").warning(
+            "campaign deleted",
+            extra={
+                "fields": {
+                    "campaign": code,
+                    "audit_seq": report.audit_seq,
+                    "audit_hash": report.audit_hash,
+                    "rows": sum(report.rows.values()),
+                    "published": report.published,
+                    "os_user": getpass.getuser(),
+                }
+            },
+        )
+        typer.echo(
+            f"campaign {code}: deleted ({sum(report.rows.values())} rows); its audit head was "
+            f"{report.audit_seq} {report.audit_hash or '-'}. People and evidence files were kept."
+        )
+
+    _run(action)
+
+
+@users_app.command("unlock")
+def users_unlock(email: str) -> None:
+    """Forget a person's failed sign-ins, so the sign-in limit lets them try again at once."""
+    from parflow.services.accounts import admin
+
+    def action() -> None:
+        rt = _runtime()
+        change = rt.db.run(lambda s: admin.unlock(s, rt, email))
+        if change.changed:
+            typer.echo(f"{change.person.email}: {change.failures_cleared} failed sign-in(s) forgotten")
+        else:
+            typer.echo(f"{change.person.email}: no failed sign-ins to forget")
+
+    _run(action)
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Stop an account: no sign-in, no e-mail, every open session and token ended at once."""
+    from parflow.services.accounts import admin
+
+    def action() -> None:
+        rt = _runtime()
+        change = rt.db.run(lambda s: admin.set_active(s, rt, email, active=False))
+        typer.echo(f"{change.person.email}: " + ("disabled" if change.changed else "already disabled"))
+
+    _run(action)
+
+
+@users_app.command("enable")
+def users_enable(email: str) -> None:
+    """Let a disabled account sign in and receive e-mail again."""
+    from parflow.services.accounts import admin
+
+    def action() -> None:
+        rt = _runtime()
+        change = rt.db.run(lambda s: admin.set_active(s, rt, email, active=True))
+        typer.echo(f"{change.person.email}: " + ("enabled" if change.changed else "already enabled"))
+
+    _run(action)
