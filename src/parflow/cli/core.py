@@ -226,6 +226,13 @@ def serve(
     def action() -> None:
         settings = load_settings()
         configure_logging(settings.log_format or "json")
+        if not settings.base_url.startswith("https://"):
+            # the Secure cookie flag and HSTS follow the base URL: say so rather than fail silently
+            typer.echo(
+                f"parflow: warning: PARFLOW_BASE_URL is {settings.base_url}: session cookies go without "
+                "the Secure flag and no HSTS is sent; behind TLS set it to the https:// address people use",
+                err=True,
+            )
         # before anything imports the metrics: their storage is chosen at import time
         with shared_metrics_dir(create=workers > 1):
             from parflow.web.app import ConfigurationError, create_app
@@ -470,5 +477,41 @@ def users_enable(email: str) -> None:
         rt = _runtime()
         change = rt.db.run(lambda s: admin.set_active(s, rt, email, active=True))
         typer.echo(f"{change.person.email}: " + ("enabled" if change.changed else "already enabled"))
+
+    _run(action)
+
+
+@app.command("config")
+def config_command() -> None:
+    """Print the settings in effect (no secrets): database, folders, addresses, mail server."""
+    import os
+
+    from parflow.settings import ENV_FILE_VARIABLE, shipped_dir
+
+    def action() -> None:
+        s = load_settings()
+        env_file = os.environ.get(ENV_FILE_VARIABLE) or (".env (found)" if Path(".env").is_file() else "none")
+        lines = {
+            "settings file": env_file,
+            "database": s.database_label() if s.database_configured else "NOT CONFIGURED",
+            "data directory": str(s.data_dir.resolve()),
+            "workflows": str(s.workflows_dir),
+            "notifications": str(s.notifications_dir),
+            "examples": str(shipped_dir("examples")),
+            "base URL": s.base_url
+            + ("" if s.base_url.startswith("https://") else " (no Secure cookies, no HSTS)"),
+            "secret key": "set" if s.secret_key else "NOT SET",
+            "mail server": f"{s.smtp_host}:{s.smtp_port} ({s.smtp_security.value})",
+            "mail from": s.mail_from,
+            "time zone": s.timezone,
+            "proxy addresses trusted (FORWARDED_ALLOW_IPS)": os.environ.get(
+                "FORWARDED_ALLOW_IPS", "127.0.0.1"
+            ),
+        }
+        width = max(len(k) for k in lines)
+        for key, value in lines.items():
+            typer.echo(f"{key.ljust(width)}  {value}")
+        if not s.database_configured:
+            fail("no database configured: set PARFLOW_DATABASE_URL or PARFLOW_DATA_DIR")
 
     _run(action)
