@@ -9,11 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from parflow import __version__
 from parflow.services.common.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
-from parflow.store.migrate import current_revision, head_revision
+from parflow.store.migrate import head_revision
 from parflow.web import errors
 from parflow.web.api import auth, campaigns, deadlines, notifications, scoring, submissions
 from parflow.web.apidocs import install_docs
@@ -69,7 +70,17 @@ def resolve_secret_key(rt: Runtime) -> str:
 
 def schema_state(rt: Runtime, expected: str | None) -> dict[str, object]:
     """The database's schema revision beside the one this code needs (raises if unreachable)."""
-    current = current_revision(rt.db)
+    # read directly, not through Alembic's MigrationContext, which logs a line on every call (and
+    # load balancers call this every few seconds)
+    try:
+        with rt.db.engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except ProgrammingError:  # PostgreSQL: no such table yet
+        current = None
+    except OperationalError as exc:  # SQLite: no such table yet; otherwise unreachable
+        if "no such table" not in str(exc.orig):
+            raise
+        current = None
     return {"schema_revision": current, "schema_expected": expected, "schema_ready": current == expected}
 
 
