@@ -21,11 +21,11 @@ from parflow.services.accounts import users
 from parflow.services.campaigns.input import CampaignInput, read_campaign
 from parflow.services.campaigns.load import LoadReport, load_campaign
 from parflow.services.common.runtime import Runtime
-from parflow.settings import DEMO_SECRET_MARKER, PROJECT_ROOT, Settings
+from parflow.settings import DEMO_SECRET_MARKER, Settings, shipped_dir
 from parflow.store.migrate import upgrade
 from parflow.store.models import Agency, Person, RoleAssignment
 
-EXAMPLE = PROJECT_ROOT / "examples" / "haiphong-2021"
+EXAMPLE = shipped_dir("examples") / "haiphong-2021"
 DEFAULT_PASSWORD = "haiphong2021"
 
 

@@ -6,6 +6,7 @@ entry points (CLI, app factory, tests) and the resulting object travels as an ar
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
@@ -15,10 +16,30 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # The checkout's root, for the editable install the README uses: workflows/, notifications/ and
 # examples/ live beside src/ so that non-programmers can read and edit them.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# A wheel (`pip install .`, a container image) has no checkout: setup.py copies those folders here.
+SHIPPED_ROOT = Path(__file__).resolve().parent / "shipped"
+
+
+def shipped_dir(name: str) -> Path:
+    """`workflows`, `notifications` or `examples` as this installation has them.
+
+    The checkout's folder when the code runs from one (editable install, tests), so that an edit
+    there shows at once; otherwise the copy inside the installed package.
+    """
+    source = PROJECT_ROOT / name
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and source.is_dir():
+        return source
+    return SHIPPED_ROOT / name
+
+
+class MissingDatabaseError(ValueError):
+    """Neither PARFLOW_DATABASE_URL nor PARFLOW_DATA_DIR was given to a command that needs one."""
+
 
 DEMO_SECRET_MARKER = "demo-"
 
@@ -91,8 +112,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     mail_from: str = "PAR Index <parflow@localhost>"
 
-    workflows_dir: Path = PROJECT_ROOT / "workflows"
-    notifications_dir: Path = PROJECT_ROOT / "notifications"
+    # the shipped folders unless these name others (a province's own workflow or wording)
+    workflows_dir: Path = Field(default_factory=lambda: shipped_dir("workflows"))
+    notifications_dir: Path = Field(default_factory=lambda: shipped_dir("notifications"))
 
     token_ttl_minutes: int = 8 * 60
     # Sign-in limits (docs/security.md). Failures are counted over a sliding window: tightly for
@@ -142,8 +164,6 @@ class Settings(BaseSettings):
         # the database URL may carry a password: show where the database is, never the password
         for name, value in super().__repr_args__():
             if name == "database_url" and value:
-                from sqlalchemy.engine import make_url
-
                 try:
                     value = make_url(value).render_as_string(hide_password=True)
                 except Exception:  # not a URL SQLAlchemy can read: show nothing of it
@@ -162,9 +182,48 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'parflow.db').resolve()}"
 
     @property
+    def database_configured(self) -> bool:
+        """True when the database was chosen on purpose: a URL, or a data directory for SQLite.
+
+        The bare default (./parflow-data under whatever the current directory is) served a fresh
+        empty SQLite file to an operator who had started a command from the wrong folder.
+        """
+        return bool(self.database_url) or "data_dir" in self.model_fields_set or self.demo_mode
+
+    def require_database(self) -> str:
+        if not self.database_configured:
+            raise MissingDatabaseError(
+                "no database configured: set PARFLOW_DATABASE_URL (e.g. "
+                "postgresql+psycopg://parflow@127.0.0.1/parflow) or, for an SQLite file, PARFLOW_DATA_DIR, "
+                "in the environment, in ./.env or in the file PARFLOW_ENV_FILE names "
+                "(see docs/configuration.md)"
+            )
+        return self.effective_database_url
+
+    def database_label(self) -> str:
+        """Where the database is, for start-up lines and logs: never the password."""
+        try:
+            return make_url(self.effective_database_url).render_as_string(hide_password=True)
+        except Exception:  # not a URL SQLAlchemy can read: it will fail with its own message
+            return "(unreadable database URL)"
+
+    @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
 
 
+ENV_FILE_VARIABLE = "PARFLOW_ENV_FILE"
+
+
 def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment and `./.env`, or the file PARFLOW_ENV_FILE names.
+
+    A named file that does not exist is an error rather than a silent fall-back to defaults.
+    """
+    named = os.environ.get(ENV_FILE_VARIABLE)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"{ENV_FILE_VARIABLE}={named}: no such file")
+        return Settings(_env_file=path, **overrides)  # type: ignore[arg-type, call-arg]
     return Settings(**overrides)  # type: ignore[arg-type]

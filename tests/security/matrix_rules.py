@@ -114,6 +114,7 @@ EXTENSION = {
 RULES: dict[tuple[str, str], list[Case]] = {
     # --- public -----------------------------------------------------------------------------------
     ("GET", "/healthz"): everyone(200),
+    ("GET", "/readyz"): everyone(200),
     ("GET", "/openapi.json"): everyone(200),
     ("GET", "/docs"): everyone(200),
     ("GET", "/docs/oauth2-redirect"): everyone(200),

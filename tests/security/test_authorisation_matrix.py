@@ -157,7 +157,7 @@ class Caller:
         email = self.email(actor, case.target)
         headers: dict[str, str] = {}
         self.client.cookies.clear()
-        is_page = not template.startswith(("/api/", "/healthz", "/openapi.json", "/metrics"))
+        is_page = not template.startswith(("/api/", "/healthz", "/readyz", "/openapi.json", "/metrics"))
         if email is not None:
             person = self.world.people[email]
             if is_page:

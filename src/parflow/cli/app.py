@@ -6,16 +6,18 @@ Commands live in sibling modules by area and register themselves on these apps w
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from parflow.domain.errors import ParflowError
 from parflow.i18n import t
-from parflow.settings import Settings, load_settings
+from parflow.settings import MissingDatabaseError, Settings, load_settings
 from parflow.yamlsource import SourceError
 
 T = TypeVar("T")
@@ -56,8 +58,17 @@ def user_errors() -> Iterator[None]:
         fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
     except SQLAlchemyError as exc:
         fail(f"database error: {exc.__class__.__name__}")
+    except MissingDatabaseError as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail("bad setting: " + "; ".join(_setting_problem(e) for e in exc.errors()))
     except OSError as exc:
         fail(str(exc))
+
+
+def _setting_problem(error) -> str:  # type: ignore[no-untyped-def]
+    name = "PARFLOW_" + "_".join(str(p) for p in error["loc"]).upper()
+    return f"{name}: {error['msg']}"
 
 
 def _unmet(exc: ParflowError) -> str:
@@ -65,10 +76,20 @@ def _unmet(exc: ParflowError) -> str:
     return (" " + " ".join(t(u.key, "en", **u.params) for u in unmet)) if unmet else ""
 
 
-def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+def _runtime(settings: Settings | None = None, *, announce: bool = False):  # type: ignore[no-untyped-def]
+    """The runtime of a command that uses the database: refused without one, and named at start-up.
+
+    The name goes to stderr, so that `--format json` or csv on stdout stays clean for the next
+    program in a pipe, and only on a terminal (or with `announce`, for `serve` and `scheduler`,
+    whose output is their log): a script still gets exactly one line on stderr for an error.
+    """
     from parflow.services.common.runtime import build_runtime
 
-    return build_runtime(settings or load_settings())
+    settings = settings or load_settings()
+    settings.require_database()
+    if announce or sys.stderr.isatty():
+        typer.echo(f"parflow: database {settings.database_label()}", err=True)
+    return build_runtime(settings)
 
 
 def _run(action: Callable[[], T]) -> T:

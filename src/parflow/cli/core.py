@@ -31,7 +31,10 @@ def db_upgrade() -> None:
         before = current_revision(rt.db)
         upgrade(rt.db)
         after = current_revision(rt.db)
-        typer.echo(f"database at revision {after}" + ("" if before != after else " (already up to date)"))
+        typer.echo(
+            f"database {rt.settings.database_label()} at revision {after}"
+            + ("" if before != after else " (already up to date)")
+        )
 
     _run(action)
 
@@ -266,12 +269,20 @@ def serve(
     def action() -> None:
         settings = load_settings()
         configure_logging(settings.log_format or "json")
+        if not settings.base_url.startswith("https://"):
+            # the Secure cookie flag and HSTS follow the base URL: say so rather than fail silently
+            typer.echo(
+                f"parflow: warning: PARFLOW_BASE_URL is {settings.base_url}: session cookies go without "
+                "the Secure flag and no HSTS is sent; behind TLS set it to the https:// address people use",
+                err=True,
+            )
         # before anything imports the metrics: their storage is chosen at import time
         with shared_metrics_dir(create=workers > 1):
             from parflow.web.app import ConfigurationError, create_app
 
             try:
-                app = create_app(_runtime(settings))  # refuse to start on bad configuration, before forking
+                # refuse to start on bad configuration, before forking
+                app = create_app(_runtime(settings, announce=True))
             except ConfigurationError as exc:
                 fail(str(exc))
             # parflow logs each request itself (one line with the route template); uvicorn's access
@@ -418,3 +429,132 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
         "(see README, 'Using the web application')."
     )
     console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")
+
+
+# --- operator actions ----------------------------------------------------------------------------
+
+
+@campaign_app.command("delete")
+def campaign_delete(
+    code: str,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation (scripts)")] = False,
+) -> None:
+    """Delete a campaign and everything in it (e.g. to import its backup over it); people stay."""
+    from parflow.services.backup.delete import delete_campaign, describe_campaign
+
+    def action() -> None:
+        rt = _runtime()
+        with rt.db.read() as session:
+            plan = describe_campaign(session, code)
+        typer.echo(
+            f"campaign {code}: {plan.rows.get('submission', 0)} submissions, "
+            f"{plan.rows.get('audit_entry', 0)} audit entries "
+            f"(head {plan.audit_seq} {plan.audit_hash or '-'}), "
+            f"{plan.rows.get('notification', 0)} messages"
+            + ("; its results are PUBLISHED" if plan.published else "")
+        )
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("deleting a campaign needs confirmation: run it on a terminal, or give --yes")
+            typed = typer.prompt(f"Type the campaign code ({code}) to delete it for good")
+            if typed.strip() != code:
+                fail("the code typed differs; nothing was deleted")
+        report = rt.db.run(lambda s: delete_campaign(s, code))
+        # the audit chain goes with the campaign: the operator's log keeps the record of the deletion
+        logging.getLogger("parflow.ops").warning(
+            "campaign deleted",
+            extra={
+                "fields": {
+                    "campaign": code,
+                    "audit_seq": report.audit_seq,
+                    "audit_hash": report.audit_hash,
+                    "rows": sum(report.rows.values()),
+                    "published": report.published,
+                    "os_user": getpass.getuser(),
+                }
+            },
+        )
+        typer.echo(
+            f"campaign {code}: deleted ({sum(report.rows.values())} rows); its audit head was "
+            f"{report.audit_seq} {report.audit_hash or '-'}. People and evidence files were kept."
+        )
+
+    _run(action)
+
+
+@users_app.command("unlock")
+def users_unlock(email: str) -> None:
+    """Forget a person's failed sign-ins, so the sign-in limit lets them try again at once."""
+    from parflow.services.accounts import admin
+
+    def action() -> None:
+        rt = _runtime()
+        change = rt.db.run(lambda s: admin.unlock(s, rt, email))
+        if change.changed:
+            typer.echo(f"{change.person.email}: {change.failures_cleared} failed sign-in(s) forgotten")
+        else:
+            typer.echo(f"{change.person.email}: no failed sign-ins to forget")
+
+    _run(action)
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Stop an account: no sign-in, no e-mail, every open session and token ended at once."""
+    from parflow.services.accounts import admin
+
+    def action() -> None:
+        rt = _runtime()
+        change = rt.db.run(lambda s: admin.set_active(s, rt, email, active=False))
+        typer.echo(f"{change.person.email}: " + ("disabled" if change.changed else "already disabled"))
+
+    _run(action)
+
+
+@users_app.command("enable")
+def users_enable(email: str) -> None:
+    """Let a disabled account sign in and receive e-mail again."""
+    from parflow.services.accounts import admin
+
+    def action() -> None:
+        rt = _runtime()
+        change = rt.db.run(lambda s: admin.set_active(s, rt, email, active=True))
+        typer.echo(f"{change.person.email}: " + ("enabled" if change.changed else "already enabled"))
+
+    _run(action)
+
+
+@app.command("config")
+def config_command() -> None:
+    """Print the settings in effect (no secrets): database, folders, addresses, mail server."""
+    import os
+
+    from parflow.settings import ENV_FILE_VARIABLE, shipped_dir
+
+    def action() -> None:
+        s = load_settings()
+        env_file = os.environ.get(ENV_FILE_VARIABLE) or (".env (found)" if Path(".env").is_file() else "none")
+        lines = {
+            "settings file": env_file,
+            "database": s.database_label() if s.database_configured else "NOT CONFIGURED",
+            "data directory": str(s.data_dir.resolve()),
+            "workflows": str(s.workflows_dir),
+            "notifications": str(s.notifications_dir),
+            "examples": str(shipped_dir("examples")),
+            "base URL": s.base_url
+            + ("" if s.base_url.startswith("https://") else " (no Secure cookies, no HSTS)"),
+            "secret key": "set" if s.secret_key else "NOT SET",
+            "mail server": f"{s.smtp_host}:{s.smtp_port} ({s.smtp_security.value})",
+            "mail from": s.mail_from,
+            "time zone": s.timezone,
+            "proxy addresses trusted (FORWARDED_ALLOW_IPS)": os.environ.get(
+                "FORWARDED_ALLOW_IPS", "127.0.0.1"
+            ),
+        }
+        width = max(len(k) for k in lines)
+        for key, value in lines.items():
+            typer.echo(f"{key.ljust(width)}  {value}")
+        if not s.database_configured:
+            fail("no database configured: set PARFLOW_DATABASE_URL or PARFLOW_DATA_DIR")
+
+    _run(action)

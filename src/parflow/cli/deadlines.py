@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -31,6 +32,13 @@ def tick_command(
         str | None, typer.Option("--now", help="as if the time were this (ISO 8601; local time if no offset)")
     ] = None,
     no_send: Annotated[bool, typer.Option("--no-send", help="queue only; do not deliver the outbox")] = False,
+    allow_future: Annotated[
+        bool,
+        typer.Option(
+            "--allow-future",
+            help="accept a --now later than the present: its messages are queued now and sent early",
+        ),
+    ] = False,
 ) -> None:
     """One scheduler pass: queue every reminder and escalation due by then, then deliver the outbox."""
     from parflow.notify.catcher import route_to_running_catcher
@@ -45,6 +53,7 @@ def tick_command(
         # before that instant must look past next_due_at, which hides what was due earlier
         planned_by = rt.clock.now()
         _at(rt, now)
+        _refuse_future(rt, planned_by, allow=allow_future, sending=not no_send)
         report = tick(rt, replay=rt.clock.now() < planned_by)
         line = report.describe(rt.settings.timezone)
         if no_send:
@@ -54,6 +63,34 @@ def tick_command(
         typer.echo(f"{line}; delivery: {_delivery(delivered)}")
 
     _run(action)
+
+
+# minute-precision input and a little clock skew between machines are not "the future"
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+def _refuse_future(rt, present: datetime, *, allow: bool, sending: bool) -> None:  # type: ignore[no-untyped-def]
+    """A tick ahead of the present queues tomorrow's reminders today: a running scheduler sends
+    them at once, and their unique keys then block the real ones. Refused unless asked for."""
+    asked = rt.clock.now()
+    if asked <= present + FUTURE_TOLERANCE:
+        return
+    zone = ZoneInfo(rt.settings.timezone)
+    said = (
+        f"--now {asked.astimezone(zone):%d/%m/%Y %H:%M} is in the future "
+        f"(it is {present.astimezone(zone):%d/%m/%Y %H:%M})"
+    )
+    if not allow:
+        fail(
+            f"{said}: its reminders would be queued now and sent early, and the real ones then "
+            "never go out; use `parflow simulate` to see what would be sent, or --allow-future "
+            "on a copy of the database"
+        )
+    typer.echo(
+        f"parflow: warning: {said}; messages due by then are queued now"
+        + (" and sent now" if sending else ""),
+        err=True,
+    )
 
 
 def _delivery(report) -> str:  # type: ignore[no-untyped-def]
@@ -84,7 +121,7 @@ def scheduler_command(
     from parflow.scheduler.runner import serve
 
     def action() -> None:
-        rt = _runtime()
+        rt = _runtime(announce=True)
         configure_logging(rt.settings.log_format or "json")
         port = metrics_port or rt.settings.scheduler_metrics_port
         endpoint = None

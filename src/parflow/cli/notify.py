@@ -79,3 +79,33 @@ def deliver(
             fail("the mail server could not be reached; the messages stay queued")
 
     _run(action)
+
+
+@notifications_app.command("requeue")
+def requeue(
+    campaign: Annotated[
+        str | None, typer.Option("--campaign", help="only this campaign's messages (default: all)")
+    ] = None,
+    ids: Annotated[list[int] | None, typer.Option("--id", help="only this message (repeatable)")] = None,
+) -> None:
+    """Queue undeliverable ('dead') messages again, after the mail server or address is fixed."""
+    from parflow.services.common.lookups import get_campaign
+    from parflow.services.common.outbox import requeue_dead
+
+    def action() -> None:
+        rt = _runtime()
+
+        def use_case(session):  # type: ignore[no-untyped-def]
+            cid = get_campaign(session, campaign).id if campaign else None
+            return requeue_dead(session, rt.clock.now(), campaign_id=cid, ids=ids or ())
+
+        rows = rt.db.run(use_case)
+        if not rows:
+            typer.echo("no undeliverable messages" + (f" in {campaign}" if campaign else ""))
+            return
+        typer.echo(
+            f"{len(rows)} message(s) queued again; the scheduler sends them on its next run "
+            "(or run `parflow notifications deliver`)"
+        )
+
+    _run(action)

@@ -9,10 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from parflow import __version__
 from parflow.services.common.runtime import Runtime
 from parflow.settings import DEMO_SECRET_MARKER
+from parflow.store.migrate import head_revision
 from parflow.web import errors
 from parflow.web.api import auth, campaigns, deadlines, notifications, reminders, scoring, submissions
 from parflow.web.apidocs import install_docs
@@ -66,6 +68,70 @@ def resolve_secret_key(rt: Runtime) -> str:
     )
 
 
+def schema_state(rt: Runtime, expected: str | None) -> dict[str, object]:
+    """The database's schema revision beside the one this code needs (raises if unreachable)."""
+    # read directly, not through Alembic's MigrationContext, which logs a line on every call (and
+    # load balancers call this every few seconds)
+    try:
+        with rt.db.engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except ProgrammingError:  # PostgreSQL: no such table yet
+        current = None
+    except OperationalError as exc:  # SQLite: no such table yet; otherwise unreachable
+        if "no such table" not in str(exc.orig):
+            raise
+        current = None
+    return {"schema_revision": current, "schema_expected": expected, "schema_ready": current == expected}
+
+
+def install_health(app: FastAPI, rt: Runtime) -> None:
+    """Liveness (`/healthz`: the process answers and reaches its database, whatever its schema) and
+    readiness (`/readyz`: the schema is the one this code needs, so requests can be served).
+
+    A load balancer or a rolling restart sends traffic only to a ready instance; a supervisor
+    restarts only one that is not alive. Before `parflow db upgrade` an instance is alive, not ready.
+    """
+    expected = head_revision(rt.db)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        try:
+            with rt.db.read() as session:
+                session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            schema = schema_state(rt, expected)
+        except Exception as exc:  # the point of this endpoint is to report any failure
+            return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__, **schema})
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        try:
+            schema = schema_state(rt, expected)
+        except Exception as exc:  # unreachable database: not ready, and say why
+            return JSONResponse(
+                {
+                    "status": "not ready",
+                    "detail": f"the database cannot be reached ({exc.__class__.__name__})",
+                    "database": "error",
+                },
+                status_code=503,
+            )
+        if not schema["schema_ready"]:
+            return JSONResponse(
+                {
+                    "status": "not ready",
+                    "detail": (
+                        f"the database schema is at revision {schema['schema_revision'] or 'none'}, "
+                        f"this version needs {expected}: run `parflow db upgrade`"
+                    ),
+                    "database": "ok",
+                    **schema,
+                },
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "database": "ok", "version": __version__, **schema})
+
+
 def create_app(rt: Runtime) -> FastAPI:
     app = FastAPI(
         title="parflow",
@@ -98,14 +164,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(scoring.router)
     app.include_router(pages.router)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> JSONResponse:
-        try:
-            with rt.db.read() as session:
-                session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        except Exception as exc:  # the point of this endpoint is to report any failure
-            return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+    install_health(app, rt)
 
     install_observability(app, rt)
     return app

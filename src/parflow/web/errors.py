@@ -23,7 +23,7 @@ from parflow.web.templating import page_language, render
 
 log = logging.getLogger("parflow.web")
 
-JSON_PREFIXES = ("/api/", "/openapi.json", "/healthz", "/metrics", "/docs", "/redoc")
+JSON_PREFIXES = ("/api/", "/openapi.json", "/healthz", "/readyz", "/metrics", "/docs", "/redoc")
 HTTP_KEYS = {404: "route.not_found", 405: "method.not_allowed", 401: "auth.required", 403: "auth.forbidden"}
 HTTP_CODES = {
     404: "not_found",

@@ -4,7 +4,8 @@ Rows are streamed from the database into the archive table by table (`yield_per`
 not grow with the campaign. The whole export reads one snapshot of the database (REPEATABLE READ
 on PostgreSQL; on SQLite a read transaction sees one snapshot in WAL mode), so a season being
 worked on meanwhile still yields a consistent file. The file is written beside its final name and
-renamed when complete: a failed export never leaves a half file that looks like a backup.
+renamed when complete: a failed export never leaves a half file that looks like a backup. The file
+is created with mode 0600 (owner only): it holds password hashes and evidence.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def export_campaign(rt: Runtime, code: str, path: Path) -> ExportReport:
     partial = path.with_name(path.name + ".part")
     revision = current_revision(rt.db)
     try:
+        _create_private(partial)
         with rt.db.read() as session:
             if not rt.db.is_sqlite:
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -92,6 +94,13 @@ def export_campaign(rt: Runtime, code: str, path: Path) -> ExportReport:
         partial.unlink(missing_ok=True)
         raise
     return report
+
+
+def _create_private(path: Path) -> None:
+    """Create the file readable by its owner only, before a byte is written: a backup holds
+    password hashes and every agency's evidence."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _add_evidence(

@@ -291,7 +291,7 @@ def _known_people(
     person = table(m.Person)
     emails = [r["email"] for r in rows]
     existing = dict(
-        conn.execute(sa.select(person.c.email, person.c.id).where(person.c.email.in_(emails))).tuples().all()
+        conn.execute(sa.select(person.c.email, person.c.id).where(person.c.email.in_(emails))).all()
     )
     fresh = []
     for row in rows:

@@ -95,3 +95,26 @@ def for_submission(session: Session, submission_id: int) -> list[Row]:
             select(Row).where(Row.submission_id == submission_id).order_by(col(Row.created_at), col(Row.id))
         )
     )
+
+
+def requeue_dead(
+    session: Session, now: datetime, *, campaign_id: int | None = None, ids: Iterable[int] = ()
+) -> list[Row]:
+    """Give undeliverable ('dead') messages a fresh start once the cause is fixed (the mail server
+    is back, an address corrected): pending now, attempts from zero. Their keys are unchanged, so
+    no message is duplicated; the last error stays on the row for the record until the next try."""
+    query = select(Row).where(Row.status == "dead")
+    if campaign_id is not None:
+        query = query.where(Row.campaign_id == campaign_id)
+    wanted = list(ids)
+    if wanted:
+        query = query.where(col(Row.id).in_(wanted))
+    rows = list(session.exec(query.order_by(col(Row.id)).with_for_update()).all())
+    for row in rows:
+        row.status = "pending"
+        row.attempts = 0
+        # due at once: its last attempt is in the past on any clock that saw it fail
+        row.next_attempt_at = min(row.next_attempt_at, now)
+        session.add(row)
+    session.flush()
+    return rows
