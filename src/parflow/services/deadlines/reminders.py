@@ -72,6 +72,7 @@ class Outgoing:
     late: bool
     agencies: list[Agency] = field(default_factory=list)
     party: str | None = None
+    role: str | None = None
 
 
 class MessageBatch:
@@ -113,6 +114,7 @@ class MessageBatch:
                 submission=message.submission,
                 due_at=message.due_at,
                 late=message.late,
+                role=message.role,
             ):
                 written[message.kind] += 1
                 if message.late:
@@ -252,11 +254,24 @@ def _submission_messages(
                     "reason": reason,
                 }
                 key = f"reminder:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"
-                batch.add(Outgoing(key, "reminder", person, context, cid, submission, due_at, chosen.late))
+                batch.add(
+                    Outgoing(
+                        key, "reminder", person, context, cid, submission, due_at, chosen.late, role=role
+                    )
+                )
             else:
                 key = f"reminder:c{cid}:p{person.id}:{step.milestone}:{rule.rule_id}:{step.occurrence}"
                 message = Outgoing(
-                    key, "reminder", person, dict(base), cid, None, due_at, chosen.late, party=rule.party
+                    key,
+                    "reminder",
+                    person,
+                    dict(base),
+                    cid,
+                    None,
+                    due_at,
+                    chosen.late,
+                    party=rule.party,
+                    role=role,
                 )
                 batch.add(message, agency)
         return
@@ -270,9 +285,11 @@ def _submission_messages(
         "responsible": who,
         "reason": _escalation_reason(plan, step, str(who.get("name")), now, agency),
     }
-    for person, _role in plan.people.holders(step.to, agency.id):
+    for person, role in plan.people.holders(step.to, agency.id):
         key = f"escalation:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"
-        batch.add(Outgoing(key, "escalation", person, context, cid, submission, due_at, chosen.late))
+        batch.add(
+            Outgoing(key, "escalation", person, context, cid, submission, due_at, chosen.late, role=role)
+        )
 
 
 # --- people and the campaign -----------------------------------------------------------------------
@@ -377,6 +394,11 @@ def _unappraised_by_field(session: Session, submission_ids: list[int | None]) ->
     return [(sid, field_code, count) for sid, field_code, count in rows if sid is not None]
 
 
+def _role_in(plan: CampaignPlan, person: Person, roles: Iterable[str]) -> str | None:
+    """The first of `roles` that selects `person` (campaign-wide roles)."""
+    return next((role for p, role in plan.people.holders(roles, None) if p.id == person.id), None)
+
+
 def campaign_series(plan: CampaignPlan) -> Iterable[tuple[Rule, list[Step]]]:
     for rule, rungs in plan.rules:
         if party_scope(rule.party) == "submission":
@@ -425,20 +447,24 @@ def _campaign_messages(
         agencies = [agency_ref(a) for a in work.agencies]
         if step.kind == "reminder":
             if person_id is None:
-                recipients = [p for p, _r in plan.people.all_agency_holders(step.to)]
+                recipients = plan.people.all_agency_holders(step.to)
                 reason = _bilingual("deadline.reason.campaign", milestone=label)
             else:
                 person = plan.people.by_id.get(person_id)
                 holds = person is not None and any(
                     person_id == p.id for p, _r in plan.people.holders(step.to, None)
                 )
-                recipients = [person] if person is not None and holds else []
+                recipients = (
+                    [(person, _role_in(plan, person, step.to))] if person is not None and holds else []
+                )
                 count = len(work.agencies) if rule.party == "council_unappraised" else work.items
                 reason = _bilingual(f"deadline.reason.{rule.party}", leaves=work.items, count=count)
-            for person in recipients:
+            for person, role in recipients:
                 context = {**base, "agencies": agencies, "reason": reason}
                 key = f"reminder:c{cid}:p{person.id}:{step.milestone}:{rule.rule_id}:{step.occurrence}"
-                batch.add(Outgoing(key, "reminder", person, context, cid, None, step.at, chosen.late))
+                batch.add(
+                    Outgoing(key, "reminder", person, context, cid, None, step.at, chosen.late, role=role)
+                )
             continue
         if person_id is None:
             responsible = responsible_for(plan, step.milestone, rule.party, None)
@@ -455,9 +481,11 @@ def _campaign_messages(
             "responsible": who,
             "reason": _escalation_reason(plan, step, str(who["name"]), now),
         }
-        for person, _role in plan.people.all_agency_holders(step.to):
+        for person, role in plan.people.all_agency_holders(step.to):
             key = (
                 f"escalation:c{cid}:r{person_id or 0}:p{person.id}:{step.milestone}:"
                 f"{rule.rule_id}:{step.occurrence}"
             )
-            batch.add(Outgoing(key, "escalation", person, context, cid, None, step.at, chosen.late))
+            batch.add(
+                Outgoing(key, "escalation", person, context, cid, None, step.at, chosen.late, role=role)
+            )

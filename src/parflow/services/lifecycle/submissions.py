@@ -120,7 +120,7 @@ def fire_event(
         at=now,
     )
     for spec in fired.transition.notify:
-        for person, _role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id):
+        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id):
             if person.id == principal.person_id:
                 continue  # nobody needs an e-mail about what they just did themselves
             outbox.enqueue(
@@ -131,6 +131,7 @@ def fire_event(
                 now=now,
                 context=context,
                 submission=submission,
+                role=role,
             )
     # reminders queued for a part now done are cancelled; the next deadline step is re-planned
     deadline_sync.after_transition(session, rt, campaign, submission)
