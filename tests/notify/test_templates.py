@@ -46,7 +46,7 @@ def test_every_kind_renders_in_both_languages(kind: str, index: int, lang: str) 
 def test_a_missing_context_key_is_an_error_not_a_blank(kind: str, lang: str) -> None:
     context = sample(kind)
     # every key a template relies on; `trigger` and ids are for machines, `agency` may be absent
-    optional = ("campaign", "action_path", "agency", "submission_id", "trigger")
+    optional = ("campaign", "action_path", "agency", "submission_id", "trigger", "recipient_role", "missing")
     for key in [k for k in context if k not in optional]:
         broken = {k: v for k, v in context.items() if k != key}
         with pytest.raises(RenderError):

@@ -46,6 +46,9 @@ class Campaign(SQLModel, table=True):
     # [{"label": {"vi":..,"en":..}, "min": "90"} ...] best band first
     classification: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source_digest: str = Field(default="", max_length=64)
+    # who the e-mails come from and whom to call: {"sender": {name, email}, "contact": {name,
+    # phone, email}}, either part absent when the campaign YAML names none
+    mail_identity: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     published_at: datetime | None = _instant()
     # earliest instant at which campaign-level deadline work (council, Home Affairs) may be due
     next_due_at: datetime | None = _instant(index=True)
@@ -121,6 +124,8 @@ class Agency(SQLModel, table=True):
     name: str = Field(max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
     group: str = Field(max_length=32)
+    # how its head is addressed, before the agency's name: "Giám đốc" (Sở …), "Chủ tịch" (UBND …)
+    head_title: str | None = Field(default=None, max_length=100)
     # secret path component of the agency's calendar feed (subscribe without a password)
     calendar_token: str = Field(max_length=64, unique=True)
 

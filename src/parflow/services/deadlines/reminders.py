@@ -43,7 +43,7 @@ from parflow.services.common.access import council_visible_states
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.deadlines.due import answered_milestones
 from parflow.services.deadlines.plan import CampaignPlan
-from parflow.store.models import Agency, Criterion, Dispute, Person, Score, Submission
+from parflow.store.models import Agency, Criterion, Dispute, Evidence, Person, Score, Submission
 
 
 def view_of(submission: Submission) -> SubmissionView:
@@ -73,6 +73,8 @@ class Outgoing:
     agencies: list[Agency] = field(default_factory=list)
     party: str | None = None
     role: str | None = None
+    # the agency's own self-assessment reminders and escalations list what is still missing
+    lists_missing: bool = False
 
 
 class MessageBatch:
@@ -90,7 +92,13 @@ class MessageBatch:
     def write(self, session: Session, now: datetime) -> dict[str, int]:
         """Queue every message; counts by kind of those actually written (not already there)."""
         written: dict[str, int] = defaultdict(int)
+        missing: dict[int, dict[str, object]] = {}
         for message in self.messages.values():
+            if message.lists_missing and message.submission is not None:
+                sid = message.submission.id or 0
+                if sid not in missing:
+                    missing[sid] = missing_items(session, message.submission)
+                message.context["missing"] = missing[sid]
             if message.agencies and "agency" not in message.context:
                 count = len(message.agencies)
                 message.context["agencies"] = [agency_ref(a) for a in message.agencies]
@@ -120,6 +128,52 @@ class MessageBatch:
                 if message.late:
                     written["late"] += 1
         return dict(written)
+
+
+MISSING_LISTED = 10
+
+
+def missing_items(session: Session, submission: Submission) -> dict[str, object]:
+    """What the self-assessment still lacks, as the submit guard sees it: leaves without a
+    self-score, and scored leaves with neither evidence nor an explanation (the first few codes
+    of each, the counts, and the page where they are filled in)."""
+    unscored: list[str] = []
+    no_evidence: list[str] = []
+    if submission.criteria_set_id is not None:
+        with_evidence = set(
+            session.exec(
+                select(Evidence.criterion_code).where(Evidence.submission_id == submission.id).distinct()
+            )
+        )
+        scores = {
+            code: (value, explanation)
+            for code, value, explanation in session.exec(
+                select(Score.criterion_code, Score.self_score, Score.explanation).where(
+                    Score.submission_id == submission.id
+                )
+            )
+        }
+        for (code,) in session.exec(
+            select(Criterion.code)
+            .where(
+                Criterion.set_id == submission.criteria_set_id,
+                col(Criterion.is_leaf),
+                Criterion.scored_by == "agency",
+            )
+            .order_by(col(Criterion.position))
+        ).all():
+            value, explanation = scores.get(code, (None, None))
+            if value is None:
+                unscored.append(code)
+            elif code not in with_evidence and not (explanation or "").strip():
+                no_evidence.append(code)
+    return {
+        "unscored": unscored[:MISSING_LISTED],
+        "unscored_count": len(unscored),
+        "no_evidence": no_evidence[:MISSING_LISTED],
+        "no_evidence_count": len(no_evidence),
+        "action_path": f"/submissions/{submission.id}/self-assessment",
+    }
 
 
 def _tail(rule: Rule, step: Step) -> str:
@@ -256,7 +310,16 @@ def _submission_messages(
                 key = f"reminder:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"
                 batch.add(
                     Outgoing(
-                        key, "reminder", person, context, cid, submission, due_at, chosen.late, role=role
+                        key,
+                        "reminder",
+                        person,
+                        context,
+                        cid,
+                        submission,
+                        due_at,
+                        chosen.late,
+                        role=role,
+                        lists_missing=rule.party == "agency_in_draft",
                     )
                 )
             else:
@@ -288,7 +351,18 @@ def _submission_messages(
     for person, role in plan.people.holders(step.to, agency.id):
         key = f"escalation:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"
         batch.add(
-            Outgoing(key, "escalation", person, context, cid, submission, due_at, chosen.late, role=role)
+            Outgoing(
+                key,
+                "escalation",
+                person,
+                dict(context),
+                cid,
+                submission,
+                due_at,
+                chosen.late,
+                role=role,
+                lists_missing=rule.party == "agency_in_draft" and role in AGENCY_ROLES,
+            )
         )
 
 
