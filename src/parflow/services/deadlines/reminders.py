@@ -153,7 +153,7 @@ def missing_items(session: Session, submission: Submission) -> dict[str, object]
                 )
             )
         }
-        for (code,) in session.exec(
+        for code in session.exec(
             select(Criterion.code)
             .where(
                 Criterion.set_id == submission.criteria_set_id,
