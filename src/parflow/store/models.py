@@ -309,7 +309,9 @@ class Notification(SQLModel, table=True):
     body_text: str | None = Field(default=None, sa_type=Text)
     body_html: str | None = Field(default=None, sa_type=Text)
     # pending|sending|sent|failed|dead|cancelled (cancelled: a reminder whose recipient finished
-    # their part before it went out; never delivered, see services/deadlines/sync.py)
+    # their part before it went out; never delivered, see services/deadlines/sync.py)|held|digested
+    # (held: to Home Affairs or the city leadership, waiting for their daily digest, which lists it
+    # and marks it digested; never delivered on its own, see services/common/outbox.py)
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = _instant(nullable=False)
