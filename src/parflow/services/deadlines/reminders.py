@@ -90,7 +90,8 @@ class MessageBatch:
         current.late = current.late and message.late
 
     def write(self, session: Session, now: datetime) -> dict[str, int]:
-        """Queue every message; counts by kind of those actually written (not already there)."""
+        """Queue every message; counts by kind of those actually written (not already there), plus
+        `late` and `held` (waiting for a Home Affairs or city leadership digest)."""
         written: dict[str, int] = defaultdict(int)
         missing: dict[int, dict[str, object]] = {}
         for message in self.messages.values():
@@ -127,6 +128,8 @@ class MessageBatch:
                 written[message.kind] += 1
                 if message.late:
                     written["late"] += 1
+                if outbox.held_for_digest(message.kind, message.role):
+                    written["held"] += 1
         return dict(written)
 
 
