@@ -33,6 +33,7 @@ from sqlmodel import Session, col, func, select
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.reminders import SubmissionView, remaining_working_days
 from parflow.domain.roles import Role
+from parflow.i18n.collation import vietnamese_key
 from parflow.services.common import outbox
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
@@ -53,8 +54,6 @@ KIND = "daily_digest"
 SEND_FROM = time(7, 0)
 DUE_SOON_WORKING_DAYS = 7
 READERS = (Role.home_affairs.value, Role.city_leader.value)
-# a digest lists at most this many held events in full; the rest are counted
-EVENT_LIMIT = 60
 
 
 def digest_key(campaign_id: int, person_id: int, day: date) -> str:
@@ -111,8 +110,11 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
                 else:
                     context = dict(shared)
                 context["audience"] = roles.get(person_id, Role.home_affairs.value)
-                context["events"] = [_event(row) for row in rows[:EVENT_LIMIT]]
+                # every held message, for the record (and `parflow simulate`); the templates show
+                # them grouped
+                context["events"] = [_event(row) for row in rows]
                 context["events_total"] = len(rows)
+                context["event_groups"] = group_events(context["events"], board_path(campaign))
                 if outbox.enqueue(
                     session,
                     key=digest_key(cid, person_id, today),
@@ -189,6 +191,47 @@ def _event(row: Notification) -> dict[str, Any]:
         item["label"] = None
     item["action_path"] = ctx.get("action_path") or "/"
     return item
+
+
+def group_events(events: list[dict[str, Any]], board: str) -> list[dict[str, Any]]:
+    """Events that say the same thing about different agencies, as one line each: 35 escalations
+    "three working days overdue" of one milestone are one line naming 35 agencies. In order of
+    the first event of each group; agencies in Vietnamese alphabetical order."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for event in events:
+        milestone = (event.get("milestone") or {}).get("key")
+        per_agency = event["kind"] in ("reminder", "escalation")
+        label = event.get("label") or {}
+        key = (
+            event["kind"],
+            milestone,
+            event.get("due_date"),
+            event.get("working_days_overdue"),
+            event.get("working_days_left"),
+            None if per_agency else label.get("vi"),
+        )
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {
+                "kind": event["kind"],
+                "at": event["at"],
+                "label": None if per_agency else event.get("label"),
+                "agencies": [],
+                "count": 0,
+                "action_path": event["action_path"],
+            }
+            for name in ("milestone", "due_date", "working_days_overdue", "working_days_left"):
+                if name in event:
+                    group[name] = event[name]
+        group["count"] += 1
+        for agency in [event["agency"]] if "agency" in event else event.get("agencies", []):
+            if all(a["code"] != agency["code"] for a in group["agencies"]):
+                group["agencies"].append(agency)
+    for group in groups.values():
+        group["agencies"].sort(key=lambda a: vietnamese_key(a["name"]))
+        if len(group["agencies"]) > 1:
+            group["action_path"] = board
+    return list(groups.values())
 
 
 def _events_only(campaign: Campaign, now: datetime) -> dict[str, Any]:
@@ -309,6 +352,8 @@ def digest_context(
                 became_overdue.append(item)
         elif nxt.working_days_left <= DUE_SOON_WORKING_DAYS:
             due_soon.append(item)
+    for items in (overdue, became_overdue, due_soon, at_risk):
+        items.sort(key=lambda i: (i["agency"]["group"], vietnamese_key(i["agency"]["name"])))
     changes = _transitions_since(session, campaign, calendar.at_local(since, SEND_FROM), now)
     if not overdue and not due_soon and not changes:
         return None
