@@ -98,9 +98,7 @@ def test_transition_queues_messages_in_the_same_transaction(rt: Runtime, mini: s
     with rt.db.read() as session:
         rows = session.exec(select(Notification).where(Notification.submission_id == sid)).all()
     # written with the change; to Home Affairs it waits for the daily digest (issue 14)
-    assert [(r.kind, r.recipient_email, r.status) for r in rows] == [
-        ("submitted", "ha@mini.example", "held")
-    ]
+    assert [(r.kind, r.recipient_email, r.status) for r in rows] == [("submitted", "ha@mini.example", "held")]
     assert rows[0].context["recipient_role"] == "home_affairs"
     assert rows[0].context["agency"]["code"] == "dept-a"
     assert rows[0].context["to_state"]["vi"] == "Đã gửi tự đánh giá"
