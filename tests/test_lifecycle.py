@@ -97,11 +97,13 @@ def test_transition_queues_messages_in_the_same_transaction(rt: Runtime, mini: s
     rt.db.run(lambda s: submissions.fire_event(s, rt, editor, sid, "submit"))
     with rt.db.read() as session:
         rows = session.exec(select(Notification).where(Notification.submission_id == sid)).all()
-    # Home Affairs takes it in; the agency head is told the report went out (it is the head's)
+    # to Home Affairs it waits for the daily digest (issue 14); the agency head is told the report
+    # went out at once (issue 15: it is the head's)
     assert [(r.kind, r.recipient_email, r.status) for r in rows] == [
-        ("submitted", "ha@mini.example", "pending"),
+        ("submitted", "ha@mini.example", "held"),
         ("head_sign_off", "head.a@mini.example", "pending"),
     ]
+    assert rows[0].context["recipient_role"] == "home_affairs"
     assert rows[1].context["mode"] == "sent"
     assert rows[0].context["agency"]["code"] == "dept-a"
     assert rows[0].context["to_state"]["vi"] == "Đã gửi tự đánh giá"

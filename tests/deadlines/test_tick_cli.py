@@ -53,19 +53,20 @@ def test_the_documented_tick_queues_what_was_due_then(env: dict[str, str]) -> No
     assert first.returncode == 0, first.stderr
     # Monday 17/01/2022 08:00: nobody sent the self-assessment due Friday 14/01; the first
     # escalation step (+1 working day) goes to each of the 35 agency heads, and both Home Affairs
-    # officers get their daily digest (35 overdue)
-    assert queued(data_dir) - before == Counter({"escalation": 35, "daily_digest": 2})
+    # officers and the city leader get their daily digest (35 overdue)
+    assert queued(data_dir) - before == Counter({"escalation": 35, "daily_digest": 3})
     assert first.stdout.strip() == (
         "Tick at 17/01/2022 08:00 (Asia/Ho_Chi_Minh): 35 submissions and 1 campaign looked at, "
-        "0 reminders and 35 escalations queued, 2 digests; not delivered (--no-send)"
+        "0 reminders and 35 escalations queued, 3 digests; not delivered (--no-send)"
     )
 
     again = run(["tick", "--now", "2022-01-17T08:00", "--no-send"], env)
     assert again.returncode == 0 and "0 reminders and 0 escalations queued, 0 digests" in again.stdout
-    assert queued(data_dir) - before == Counter({"escalation": 35, "daily_digest": 2})
+    assert queued(data_dir) - before == Counter({"escalation": 35, "daily_digest": 3})
 
-    # Wednesday 19/01 08:00: the second step (+3 working days) goes to Home Affairs, one message
-    # per officer per agency
+    # Wednesday 19/01 08:00: the second step (+3 working days) goes to Home Affairs, one row per
+    # officer per agency, held for their next digest rather than sent one by one
     later = run(["tick", "--now", "2022-01-19T08:00", "--no-send"], env)
     assert later.returncode == 0, later.stderr
     assert queued(data_dir)["escalation"] == 35 + 2 * 35
+    assert "70 escalations queued (70 of them for the digests)" in later.stdout

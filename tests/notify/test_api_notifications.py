@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 import parflow.web
 from parflow.notify.delivery import deliver_pending
 from parflow.services.common.runtime import Runtime
+from parflow.services.deadlines.tick import tick
 from tests.support.mail import SmtpServer, routed
 from tests.support.people import HOME_AFFAIRS, STP_FOCAL
 from tests.support.season import complete_self_assessment
@@ -35,15 +37,16 @@ def test_messages_of_a_submission_with_their_delivery_status(
     listed = client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(HOME_AFFAIRS))
     assert listed.status_code == 200
     everything = listed.json()
-    # the agency head hears that the report went out (issue 15); Home Affairs takes it in
-    assert [(m["kind"], m["recipient"]["email"]) for m in everything if m["kind"] != "submitted"] == [
-        ("head_sign_off", "lanh-dao.sgtvt@haiphong.example")
-    ]
+    # the agency head hears at once that the report went out (issue 15); Home Affairs reads
+    # "submitted" in the next daily digest, not as an e-mail of its own (issue 14)
+    assert [
+        (m["kind"], m["recipient"]["email"], m["status"]) for m in everything if m["kind"] != "submitted"
+    ] == [("head_sign_off", "lanh-dao.sgtvt@haiphong.example", "pending")]
     messages = [m for m in everything if m["kind"] == "submitted"]
-    assert [(m["kind"], m["status"], m["attempts"]) for m in messages] == [("submitted", "pending", 0)] * 2
+    assert [(m["kind"], m["status"], m["attempts"]) for m in messages] == [("submitted", "held", 0)] * 2
     assert {m["recipient"]["email"] for m in messages} == {HOME_AFFAIRS, "cchc.bao@snv.haiphong.example"}
     assert messages[0]["kind_label"] == {"vi": "Đã gửi tự đánh giá", "en": "Self-assessment submitted"}
-    assert messages[0]["status_label"]["vi"] == "Chờ gửi" and messages[0]["next_attempt_at"]
+    assert messages[0]["status_label"]["vi"] == "Chờ vào bản tổng hợp"
 
     # the agency itself may look; another agency may not even know the submission exists
     assert client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(FOCAL)).status_code == 200
@@ -52,19 +55,26 @@ def test_messages_of_a_submission_with_their_delivery_status(
     assert client.get(f"/api/v1/submissions/{sid}/notifications").status_code == 401
     assert client.get("/api/v1/submissions/999999/notifications", headers=login(FOCAL)).status_code == 404
 
-    report = asyncio.run(deliver_pending(routed(rt, smtp_server)))
-    assert report.sent == 3 and len(smtp_server.handler.received) == 3
+    mail_rt = routed(rt, smtp_server)
+    assert asyncio.run(deliver_pending(mail_rt)).sent == 1  # the head's message only
+    assert [r.rcpt_tos for r in smtp_server.handler.received] == [["lanh-dao.sgtvt@haiphong.example"]]
+    # the next working morning the digests go out (both officers and the city leader), listing it
+    rt.clock.set(datetime(2022, 1, 11, 0, 5, tzinfo=UTC))  # type: ignore[attr-defined]  # 07:05 in Hải Phòng
+    assert tick(rt).digests == 3
+    report = asyncio.run(deliver_pending(mail_rt))
+    assert report.sent == 3 and len(smtp_server.handler.received) == 4
+    # a day later: a fresh token (the focal point's has expired), here the agency head's
+    head = login("lanh-dao.sgtvt@haiphong.example")
     after = [
         m
-        for m in client.get(f"/api/v1/submissions/{sid}/notifications", headers=login(FOCAL)).json()
+        for m in client.get(f"/api/v1/submissions/{sid}/notifications", headers=head).json()
         if m["kind"] == "submitted"
     ]
-    assert all(m["status"] == "sent" and m["attempts"] == 1 and m["sent_at"] for m in after)
-    assert {m["recipient"]["language"]: m["subject"] for m in after} == {
-        "vi": "Sở Giao thông vận tải đã gửi báo cáo tự đánh giá",
-        "en": "Department of Transport has submitted its self-assessment",
-    }
-    assert all(m["message_id"].startswith("<parflow.") and m["next_attempt_at"] is None for m in after)
+    assert {(m["status"], m["attempts"]) for m in after} == {("digested", 0)}
+    assert after[0]["status_label"]["en"] == "Listed in a daily digest"
+    subjects = {str(r.message["Subject"]) for r in smtp_server.handler.received}
+    assert "Tổng hợp ngày 11/01/2022: 0 hồ sơ quá hạn, 1 diễn biến mới" in subjects
+    assert all(str(r.message["Message-ID"]).startswith("<parflow.") for r in smtp_server.handler.received)
 
 
 def test_campaign_wide_list_is_for_home_affairs_and_city_leaders(
@@ -72,8 +82,10 @@ def test_campaign_wide_list_is_for_home_affairs_and_city_leaders(
 ) -> None:  # type: ignore[no-untyped-def]
     submit(client, campaign, login)
     url = f"/api/v1/campaigns/{campaign}/notifications"
-    pending = client.get(url, params={"status": "pending"}, headers=login(HOME_AFFAIRS))
-    assert pending.status_code == 200 and len(pending.json()) == 3  # Home Affairs twice, the head
+    held = client.get(url, params={"status": "held"}, headers=login(HOME_AFFAIRS))
+    assert held.status_code == 200 and len(held.json()) == 2
+    pending = client.get(url, params={"status": "pending"}, headers=login(HOME_AFFAIRS)).json()
+    assert [m["kind"] for m in pending] == ["head_sign_off"]
     assert client.get(url, params={"status": "dead"}, headers=login(HOME_AFFAIRS)).json() == []
     assert client.get(url, headers=login("pho-chu-tich.vinh@haiphong.example")).status_code == 200
     assert client.get(url, headers=login(FOCAL)).status_code == 403

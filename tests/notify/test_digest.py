@@ -29,16 +29,17 @@ def digests(rt: Runtime, iso_local: str) -> int:
 @pytest.mark.both_backends
 def test_one_digest_per_officer_per_working_day(rt: Runtime, campaign: str) -> None:
     assert digests(rt, "2022-01-10T06:59") == 0  # Monday, before 07:00
-    assert digests(rt, "2022-01-10T07:00") == 2  # both Home Affairs officers
+    assert digests(rt, "2022-01-10T07:00") == 3  # both Home Affairs officers and the city leader
     assert digests(rt, "2022-01-10T16:30") == 0  # already queued today
     found = rows(rt, "daily_digest")
-    assert sorted(r.key.rsplit(":", 1)[1] for r in found) == ["2022-01-10", "2022-01-10"]
-    assert {r.recipient_email for r in found} == {
-        "cchc.nhung@snv.haiphong.example",
-        "cchc.bao@snv.haiphong.example",
+    assert sorted(r.key.rsplit(":", 1)[1] for r in found) == ["2022-01-10"] * 3
+    assert {r.recipient_email: r.context["audience"] for r in found} == {
+        "cchc.nhung@snv.haiphong.example": "home_affairs",
+        "cchc.bao@snv.haiphong.example": "home_affairs",
+        "pho-chu-tich.vinh@haiphong.example": "city_leader",
     }
     assert digests(rt, "2022-01-15T09:00") == 0  # Saturday
-    assert digests(rt, "2022-01-17T07:30") == 2  # next working day
+    assert digests(rt, "2022-01-17T07:30") == 3  # next working day
 
 
 def test_digest_summarises_states_overdue_and_due_soon(rt: Runtime, campaign: str) -> None:

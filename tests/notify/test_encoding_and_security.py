@@ -51,7 +51,9 @@ def test_vietnamese_text_survives_byte_for_byte(mail_rt: Runtime, smtp_server: S
         row = sent[str(msg["X-Parflow-Kind"])]
         assert msg["Subject"] == row.subject
         assert msg["To"].addresses[0].display_name == "Nguyễn Thị Ánh Tuyết"
-        assert msg["From"].addresses[0].display_name == "Sở Nội vụ Hải Phòng"
+        # the campaign names its sender; PARFLOW_MAIL_FROM stays the envelope's
+        assert msg["From"].addresses[0].display_name == "Sở Nội vụ thành phố Hải Phòng"
+        assert received.mail_from == "cchc@snv.haiphong.example"
         text = msg.get_body(preferencelist=("plain",)).get_content()
         html = msg.get_body(preferencelist=("html",)).get_content()
         assert text.encode("utf-8") == (row.body_text or "").encode("utf-8")
@@ -61,7 +63,7 @@ def test_vietnamese_text_survives_byte_for_byte(mail_rt: Runtime, smtp_server: S
     )
     body = dispute.get_body(preferencelist=("plain",)).get_content()
     assert context["reason"] in body
-    assert "Kính gửi Ông/Bà Nguyễn Thị Ánh Tuyết," in body
+    assert "Kính gửi: Ông/Bà Nguyễn Thị Ánh Tuyết," in body
     assert dispute["Subject"] == "Kết quả xem xét giải trình tiêu chí 3.2.1: chấp nhận"
 
 

@@ -30,7 +30,16 @@ def test_every_kind_renders_in_both_languages(kind: str, index: int, lang: str) 
     context = sample(kind, index)
     out = render(TEMPLATES, kind, lang, context, recipient_name="Đào Thị Hồng Nhung", base_url=BASE + "/")
     assert out.subject and "\n" not in out.subject and len(out.subject) < 250
-    greeting = "Kính gửi Ông/Bà Đào Thị Hồng Nhung," if lang == "vi" else "Dear Đào Thị Hồng Nhung,"
+    role = context.get("recipient_role")
+    if role == "agency_head" and lang == "vi":
+        agency = context["agency"]
+        greeting = f"Kính gửi: {agency['head_title']} {agency['name']} (Ông/Bà Đào Thị Hồng Nhung),"
+    elif role == "agency_editor" and lang == "vi":
+        greeting = "Kính gửi: Ông/Bà Đào Thị Hồng Nhung, cán bộ đầu mối cải cách hành chính,"
+    elif role in ("agency_head", "agency_editor"):
+        greeting = "To: "
+    else:
+        greeting = "Kính gửi: Ông/Bà Đào Thị Hồng Nhung," if lang == "vi" else "Dear Đào Thị Hồng Nhung,"
     assert out.text.startswith(greeting)
     link = BASE + context["action_path"]
     assert link in out.text
@@ -46,7 +55,7 @@ def test_every_kind_renders_in_both_languages(kind: str, index: int, lang: str) 
 def test_a_missing_context_key_is_an_error_not_a_blank(kind: str, lang: str) -> None:
     context = sample(kind)
     # every key a template relies on; `trigger` and ids are for machines, `agency` may be absent
-    optional = ("campaign", "action_path", "agency", "submission_id", "trigger")
+    optional = ("campaign", "action_path", "agency", "submission_id", "trigger", "recipient_role", "missing")
     for key in [k for k in context if k not in optional]:
         broken = {k: v for k, v in context.items() if k != key}
         with pytest.raises(RenderError):

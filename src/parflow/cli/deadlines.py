@@ -208,6 +208,7 @@ def simulate_command(
                 f"nothing to simulate: the run would end on {result.end:%d/%m/%Y}, "
                 f"before it starts on {result.start:%d/%m/%Y}; give --from"
             )
+        busiest, busiest_email, busiest_day = result.busiest()
         if format == "json":
             typer.echo(
                 json.dumps(
@@ -216,6 +217,12 @@ def simulate_command(
                         "from": result.start.isoformat(),
                         "to": result.end.isoformat(),
                         "notifications": [m.as_dict() for m in result.messages],
+                        "folded_into_digests": [m.as_dict() for m in result.folded],
+                        "busiest": {
+                            "messages": busiest,
+                            "recipient": busiest_email,
+                            "date": busiest_day.isoformat() if busiest_day else None,
+                        },
                         "actions": [
                             {"at": at.isoformat(), "agency": agency, "action": what, "outcome": outcome}
                             for at, agency, what, outcome in result.actions
@@ -263,3 +270,9 @@ def _table(result) -> None:  # type: ignore[no-untyped-def]
         f"{len(result.messages)} messages ({summary}); {len(result.actions)} scripted actions; "
         f"{result.ticks} ticks in {result.seconds:.2f} s. The database was not changed."
     )
+    busiest, email, day = result.busiest()
+    if email is not None and day is not None:
+        console.print(
+            f"Most messages to one person on one day: {busiest} ({email}, {day:%d/%m/%Y}); "
+            f"{len(result.folded)} notices to Home Affairs and the city leadership went into their digests."
+        )

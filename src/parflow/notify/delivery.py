@@ -248,6 +248,11 @@ def _count(report: DeliveryReport, item: Claimed, outcome: Outcome, final: str, 
 
 def _prepare(rt: Runtime, sender: Sender, item: Claimed) -> Prepared:
     settings = rt.settings
+    named = item.context.get("campaign", {}).get("sender") if isinstance(item.context, dict) else None
+    if isinstance(named, dict) and named.get("email"):
+        # the campaign's own sender (Sở Nội vụ …) in From and Message-ID; the SMTP envelope keeps
+        # PARFLOW_MAIL_FROM, the address the server is configured to send for
+        sender = Sender(name=str(named.get("name") or ""), address=str(named["email"]))
     mid = message_id(item.key, sender.domain)
     try:
         rendered = render(

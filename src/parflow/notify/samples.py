@@ -16,18 +16,33 @@ CAMPAIGN = {
     "title": "Chỉ số cải cách hành chính năm 2021 của các sở, ban, ngành, UBND quận, huyện "
     "thành phố Hải Phòng",
     "timezone": "Asia/Ho_Chi_Minh",
+    "sender": {"name": "Sở Nội vụ thành phố Hải Phòng", "email": "cchc@snv.haiphong.example"},
+    "contact": {
+        "name": "Đào Thị Hồng Nhung, phòng Cải cách hành chính",
+        "phone": "0225 3842 123",
+        "email": "cchc.nhung@snv.haiphong.example",
+    },
 }
 AGENCY = {
     "code": "sgtvt",
     "name": "Sở Giao thông vận tải",
     "name_en": "Department of Transport",
     "group": "department",
+    "head_title": "Giám đốc",
 }
 DISTRICT = {
     "code": "duong-kinh",
     "name": "UBND quận Dương Kinh",
     "name_en": "Dương Kinh District People's Committee",
     "group": "urban_district",
+    "head_title": "Chủ tịch",
+}
+MISSING = {
+    "unscored": ["2.1.1", "2.1.2", "3.4"],
+    "unscored_count": 3,
+    "no_evidence": ["1.2"],
+    "no_evidence_count": 1,
+    "action_path": f"/submissions/{7}/self-assessment",
 }
 SUBMISSION_ID = 7
 SUBMISSION_PATH = f"/submissions/{SUBMISSION_ID}"
@@ -84,6 +99,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "milestone": SELF_ASSESSMENT,
             "due_date": "2022-01-14",
             "working_days_left": 2,
+            "recipient_role": "agency_editor",
+            "missing": MISSING,
             "reason": {
                 "vi": "Ông/Bà là cán bộ đầu mối của Sở Giao thông vận tải và báo cáo tự đánh giá "
                 "chưa được gửi.",
@@ -116,6 +133,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "working_days_overdue": 3,
             "step": 2,
             "responsible": {"name": "Lê Thị Hạnh", "email": "dau-moi.duong-kinh@haiphong.example"},
+            "recipient_role": "agency_head",
+            "missing": MISSING,
             "late": False,
         },
         {
@@ -296,7 +315,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "daily_digest": [
         {
             "campaign": CAMPAIGN,
-            "action_path": "/campaigns/haiphong-2021",
+            "action_path": "/campaigns/haiphong-2021/board",
             "date": "2022-01-17",
             "since": "2022-01-14",
             "total": 35,
@@ -332,6 +351,51 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                     "action_path": "/submissions/31",
                 }
             ],
+            "events": [
+                {
+                    "kind": "escalation",
+                    "at": "2022-01-19T01:00:00+00:00",
+                    "key": "escalation:c1:s31:p1:self_assessment_due:e-agency_in_draft:2022-01-14:e3",
+                    "agency": DISTRICT,
+                    "milestone": SELF_ASSESSMENT,
+                    "due_date": "2022-01-14",
+                    "working_days_overdue": 3,
+                    "label": {"vi": "UBND quận Dương Kinh chưa hoàn thành", "en": "Not completed"},
+                    "action_path": "/submissions/31",
+                },
+                {
+                    "kind": "submitted",
+                    "at": "2022-01-18T03:00:00+00:00",
+                    "key": "event:1:40:submitted:1",
+                    "agency": AGENCY,
+                    "label": {"vi": "Gửi báo cáo tự đánh giá", "en": "Submit self-assessment"},
+                    "action_path": SUBMISSION_PATH,
+                },
+            ],
+            "events_total": 2,
+            "event_groups": [
+                {
+                    "kind": "escalation",
+                    "at": "2022-01-19T01:00:00+00:00",
+                    "label": None,
+                    "agencies": [DISTRICT],
+                    "count": 1,
+                    "action_path": "/submissions/31",
+                    "milestone": SELF_ASSESSMENT,
+                    "due_date": "2022-01-14",
+                    "working_days_overdue": 3,
+                },
+                {
+                    "kind": "submitted",
+                    "at": "2022-01-18T03:00:00+00:00",
+                    "label": {"vi": "Gửi báo cáo tự đánh giá", "en": "Submit self-assessment"},
+                    "agencies": [AGENCY, DISTRICT],
+                    "count": 2,
+                    "action_path": "/campaigns/haiphong-2021/board",
+                },
+            ],
+            "at_risk": [],
+            "publication_date": "2022-03-28",
             "due_soon": [
                 {
                     "agency": AGENCY,
@@ -350,7 +414,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {
             "campaign": CAMPAIGN,
-            "action_path": "/campaigns/haiphong-2021",
+            "action_path": "/campaigns/haiphong-2021/board",
             "date": "2022-01-11",
             "since": "2022-01-10",
             "total": 35,
@@ -360,6 +424,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             ],
             "became_overdue": [],
             "overdue": [],
+            "events": [],
+            "events_total": 0,
+            "event_groups": [],
+            "at_risk": [],
+            "publication_date": "2022-03-28",
+            "audience": "city_leader",
             "due_soon": [],
         },
     ],

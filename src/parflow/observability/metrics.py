@@ -35,7 +35,7 @@ log = logging.getLogger("parflow.metrics")
 DATABASE_UP = "1 when the outbox figures below could be read from the database, 0 when not"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled", "held", "digested")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 HTTP_REQUESTS = Counter(

@@ -57,6 +57,9 @@ class Campaign(SQLModel, table=True):
     previous_campaign: str | None = Field(default=None, max_length=64)
     # or last year's published figures imported from a file (services/results/previous.py)
     previous_results: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # who the e-mails come from and whom to call: {"sender": {name, email}, "contact": {name,
+    # phone, email}}, either part absent when the campaign YAML names none
+    mail_identity: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     published_at: datetime | None = _instant()
     # earliest instant at which campaign-level deadline work (council, Home Affairs) may be due
     next_due_at: datetime | None = _instant(index=True)
@@ -132,6 +135,8 @@ class Agency(SQLModel, table=True):
     name: str = Field(max_length=300)
     name_en: str | None = Field(default=None, max_length=300)
     group: str = Field(max_length=32)
+    # how its head is addressed, before the agency's name: "Giám đốc" (Sở …), "Chủ tịch" (UBND …)
+    head_title: str | None = Field(default=None, max_length=100)
     # secret path component of the agency's calendar feed (subscribe without a password)
     calendar_token: str = Field(max_length=64, unique=True)
 
@@ -336,7 +341,9 @@ class Notification(SQLModel, table=True):
     body_text: str | None = Field(default=None, sa_type=Text)
     body_html: str | None = Field(default=None, sa_type=Text)
     # pending|sending|sent|failed|dead|cancelled (cancelled: a reminder whose recipient finished
-    # their part before it went out; never delivered, see services/deadlines/sync.py)
+    # their part before it went out; never delivered, see services/deadlines/sync.py)|held|digested
+    # (held: to Home Affairs or the city leadership, waiting for their daily digest, which lists it
+    # and marks it digested; never delivered on its own, see services/common/outbox.py)
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = _instant(nullable=False)

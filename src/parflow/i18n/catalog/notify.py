@@ -5,7 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     # what each kind of message is, in words for people (lists, alerts, the mail catcher)
     "notice.kind.reminder": ("Nhắc hạn", "Reminder"),
-    "notice.kind.escalation": ("Báo cáo quá hạn", "Escalation"),
+    "notice.kind.escalation": ("Thông báo quá hạn", "Escalation"),
     "notice.kind.submitted": ("Đã gửi tự đánh giá", "Self-assessment submitted"),
     "notice.kind.reopened": ("Mở lại tự đánh giá", "Self-assessment reopened"),
     "notice.kind.returned": ("Trả lại để bổ sung", "Returned for revision"),
@@ -26,6 +26,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notice.status.failed": ("Gửi lỗi, sẽ thử lại", "Failed, will retry"),
     "notice.status.dead": ("Không gửi được", "Undeliverable"),
     "notice.status.cancelled": ("Đã hủy", "Cancelled"),
+    "notice.status.held": ("Chờ vào bản tổng hợp", "Held for the daily digest"),
+    "notice.status.digested": ("Đã đưa vào bản tổng hợp", "Listed in a daily digest"),
     # command line
     "notify.unknown_kind": (
         "Không có loại thư '{kind}'. Các loại có: {kinds}.",
@@ -54,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail.message_id": ("Mã thư (Message-ID)", "Message-ID"),
     "mail.thread": ("Chuỗi thư (References)", "Thread (References)"),
     "mail.html_version": ("Bản HTML", "HTML version"),
+    "mail.html_note": (
+        "Thư hiển thị như người nhận thấy trong hộp thư của mình (liên kết trong khung này không mở được).",
+        "The message as its recipient sees it in their mail program (links inside this frame do not open).",
+    ),
     "mail.text_version": ("Bản văn bản thuần", "Plain-text version"),
     "mail.raw": ("Tải thư gốc (.eml)", "Download the raw message (.eml)"),
     "mail.back": ("← Danh sách thư", "← All messages"),

@@ -51,6 +51,8 @@ class AgencySpec(_Strict):
     group: Group
     focal_point: PersonRef
     head: PersonRef
+    # "Giám đốc", "Chủ tịch", "Chánh Thanh tra": e-mails to the head open "Kính gửi: <title> <name>"
+    head_title: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class RoleSpec(_Strict):
@@ -95,6 +97,17 @@ class AuthoritySpec(_Strict):
     department: Label
 
 
+class SenderSpec(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: Email
+
+
+class ContactSpec(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=1, max_length=40)
+    email: Email
+
+
 class DemoSpec(_Strict):
     as_of: datetime | None = None
     password: str | None = None
@@ -128,6 +141,10 @@ class CampaignSpec(_Strict):
     # errors point at the item's line)
     agencies: str | list[Any]
     people: str | list[Any] = []
+    # the From of every e-mail (e.g. Sở Nội vụ thành phố Hải Phòng) and the person the signature
+    # names for questions (the messages themselves say "do not reply"); both optional
+    sender: SenderSpec | None = None
+    contact: ContactSpec | None = None
     demo: DemoSpec | None = None
     authority: AuthoritySpec | None = None
     # the campaign (code) of the year before, whose published results these are compared with

@@ -68,6 +68,12 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     campaign.classification = [b.model_dump(mode="json") for b in spec.classification]
     campaign.authority = spec.authority.model_dump(mode="json") if spec.authority else {}
     campaign.previous_campaign = spec.previous_campaign
+    identity = {
+        part: value.model_dump(mode="json")
+        for part, value in (("sender", spec.sender), ("contact", spec.contact))
+        if value is not None
+    }
+    campaign.mail_identity = identity or None
     campaign.source_digest = data.digest
     campaign.updated_at = now
     session.add(campaign)
@@ -225,11 +231,17 @@ def _apply_agencies(
                 calendar_token=secrets.token_urlsafe(24),
             )
             report.changes.append(f"agency {spec.code} added")
-        elif (row.name, row.name_en, row.group) != (spec.name, spec.name_en, spec.group):
+        elif (row.name, row.name_en, row.group, row.head_title) != (
+            spec.name,
+            spec.name_en,
+            spec.group,
+            spec.head_title,
+        ):
             report.changes.append(f"agency {spec.code} updated")
         row.name = spec.name
         row.name_en = spec.name_en
         row.group = spec.group
+        row.head_title = spec.head_title
         session.add(row)
         result[spec.code] = row
     session.flush()

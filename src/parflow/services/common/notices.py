@@ -14,16 +14,25 @@ from parflow.store.models import Agency, Campaign, Submission
 
 
 def campaign_ref(campaign: Campaign) -> dict[str, Any]:
-    return {"code": campaign.code, "title": campaign.title, "timezone": campaign.timezone}
+    """Code, title, zone, and the sender and contact the campaign names (only when it does)."""
+    ref: dict[str, Any] = {"code": campaign.code, "title": campaign.title, "timezone": campaign.timezone}
+    for part in ("sender", "contact"):
+        value = (campaign.mail_identity or {}).get(part)
+        if value:
+            ref[part] = dict(value)
+    return ref
 
 
 def agency_ref(agency: Agency) -> dict[str, Any]:
-    return {
+    ref = {
         "code": agency.code,
         "name": agency.name,
         "name_en": agency.name_en or agency.name,
         "group": agency.group,
     }
+    if agency.head_title:
+        ref["head_title"] = agency.head_title
+    return ref
 
 
 def submission_path(submission: Submission) -> str:

@@ -3,6 +3,12 @@ causes them, and delivered later by the scheduler. Nothing in a request talks to
 
 Each row has a key; the database refuses a second row with the same key, which is what makes
 repeated ticks, retries and concurrent schedulers safe.
+
+People who watch every agency (Home Affairs, the city leadership) would otherwise get one e-mail
+per agency and event: 30 "submitted" notices on a busy morning. A message to them selected
+through such a role is written `held` instead of `pending`: delivery never sends it, and the
+next daily digest lists it and marks it `digested` (services/deadlines/digest.py). Only the kinds
+in `IMMEDIATE_FOR_WATCHERS` still reach them on their own (docs/email.md lists them).
 """
 
 from __future__ import annotations
@@ -17,6 +23,18 @@ from sqlmodel import Session, col, select
 from parflow.domain.roles import AGENCY_ROLES
 from parflow.store.models import Notification as Row
 from parflow.store.models import Person, RoleAssignment, Submission
+
+WATCHER_ROLES = frozenset({"home_affairs", "city_leader"})
+# what asks a watcher to act the same day: an undeliverable message (an address to fix) and a
+# dispute on a field no council member appraises (Home Affairs settles it within the window)
+IMMEDIATE_FOR_WATCHERS = frozenset({"daily_digest", "delivery_failure", "dispute_filed"})
+HELD = "held"
+DIGESTED = "digested"
+
+
+def held_for_digest(kind: str, role: str | None) -> bool:
+    """Whether a message of `kind` to someone selected through `role` waits for the digest."""
+    return role in WATCHER_ROLES and kind not in IMMEDIATE_FOR_WATCHERS
 
 
 def recipients(
@@ -60,8 +78,14 @@ def enqueue(
     due_at: datetime | None = None,
     late: bool = False,
     send_after: datetime | None = None,
+    role: str | None = None,
 ) -> bool:
-    """Queue one message; False when a message with this key already exists (nothing written)."""
+    """Queue one message; False when a message with this key already exists (nothing written).
+
+    `role` is the role that selected the recipient: it decides how the message addresses them
+    (an agency head by title) and whether it waits for the digest (`held_for_digest`)."""
+    if role is not None:
+        context = {**context, "recipient_role": role}
     values = {
         "key": key,
         "campaign_id": campaign_id
@@ -74,7 +98,7 @@ def enqueue(
         "language": person.language,
         "kind": kind,
         "context": context,
-        "status": "pending",
+        "status": HELD if held_for_digest(kind, role) else "pending",
         "attempts": 0,
         "next_attempt_at": send_after or now,
         "thread_key": f"submission-{submission.id}" if submission else None,

@@ -123,7 +123,7 @@ def grant_extension(
         "reason": grant.reason,
         "granted_by": actor.name if actor else None,
     }
-    for person, _role in plan.people.holders([Role.agency_editor.value, Role.agency_head.value], agency.id):
+    for person, role in plan.people.holders([Role.agency_editor.value, Role.agency_head.value], agency.id):
         outbox.enqueue(
             session,
             key=f"extension:c{campaign.id}:x{grant.id}:a{entry.seq}:p{person.id}",
@@ -133,6 +133,7 @@ def grant_extension(
             context=context,
             campaign_id=campaign.id,
             submission=submission,
+            role=role,
         )
     if submission is not None and current is not None:
         deadline_sync.cancel_for_date(session, submission, milestone, current)

@@ -193,6 +193,7 @@ def announce(
                 now=now,
                 context=context,
                 campaign_id=campaign.id,
+                role=role,
             )
 
 

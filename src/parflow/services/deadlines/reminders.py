@@ -43,7 +43,7 @@ from parflow.services.common.access import council_visible_states
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.deadlines.due import answered_milestones
 from parflow.services.deadlines.plan import CampaignPlan
-from parflow.store.models import Agency, Criterion, Dispute, Person, Score, Submission
+from parflow.store.models import Agency, Criterion, Dispute, Evidence, Person, Score, Submission
 
 
 def view_of(submission: Submission) -> SubmissionView:
@@ -72,6 +72,9 @@ class Outgoing:
     late: bool
     agencies: list[Agency] = field(default_factory=list)
     party: str | None = None
+    role: str | None = None
+    # the agency's own self-assessment reminders and escalations list what is still missing
+    lists_missing: bool = False
 
 
 class MessageBatch:
@@ -87,9 +90,16 @@ class MessageBatch:
         current.late = current.late and message.late
 
     def write(self, session: Session, now: datetime) -> dict[str, int]:
-        """Queue every message; counts by kind of those actually written (not already there)."""
+        """Queue every message; counts by kind of those actually written (not already there), plus
+        `late` and `held` (waiting for a Home Affairs or city leadership digest)."""
         written: dict[str, int] = defaultdict(int)
+        missing: dict[int, dict[str, object]] = {}
         for message in self.messages.values():
+            if message.lists_missing and message.submission is not None:
+                sid = message.submission.id or 0
+                if sid not in missing:
+                    missing[sid] = missing_items(session, message.submission)
+                message.context["missing"] = missing[sid]
             if message.agencies and "agency" not in message.context:
                 count = len(message.agencies)
                 message.context["agencies"] = [agency_ref(a) for a in message.agencies]
@@ -113,11 +123,60 @@ class MessageBatch:
                 submission=message.submission,
                 due_at=message.due_at,
                 late=message.late,
+                role=message.role,
             ):
                 written[message.kind] += 1
                 if message.late:
                     written["late"] += 1
+                if outbox.held_for_digest(message.kind, message.role):
+                    written["held"] += 1
         return dict(written)
+
+
+MISSING_LISTED = 10
+
+
+def missing_items(session: Session, submission: Submission) -> dict[str, object]:
+    """What the self-assessment still lacks, as the submit guard sees it: leaves without a
+    self-score, and scored leaves with neither evidence nor an explanation (the first few codes
+    of each, the counts, and the page where they are filled in)."""
+    unscored: list[str] = []
+    no_evidence: list[str] = []
+    if submission.criteria_set_id is not None:
+        with_evidence = set(
+            session.exec(
+                select(Evidence.criterion_code).where(Evidence.submission_id == submission.id).distinct()
+            )
+        )
+        scores = {
+            code: (value, explanation)
+            for code, value, explanation in session.exec(
+                select(Score.criterion_code, Score.self_score, Score.explanation).where(
+                    Score.submission_id == submission.id
+                )
+            )
+        }
+        for code in session.exec(
+            select(Criterion.code)
+            .where(
+                Criterion.set_id == submission.criteria_set_id,
+                col(Criterion.is_leaf),
+                Criterion.scored_by == "agency",
+            )
+            .order_by(col(Criterion.position))
+        ).all():
+            value, explanation = scores.get(code, (None, None))
+            if value is None:
+                unscored.append(code)
+            elif code not in with_evidence and not (explanation or "").strip():
+                no_evidence.append(code)
+    return {
+        "unscored": unscored[:MISSING_LISTED],
+        "unscored_count": len(unscored),
+        "no_evidence": no_evidence[:MISSING_LISTED],
+        "no_evidence_count": len(no_evidence),
+        "action_path": f"/submissions/{submission.id}/self-assessment",
+    }
 
 
 def _tail(rule: Rule, step: Step) -> str:
@@ -252,11 +311,33 @@ def _submission_messages(
                     "reason": reason,
                 }
                 key = f"reminder:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"
-                batch.add(Outgoing(key, "reminder", person, context, cid, submission, due_at, chosen.late))
+                batch.add(
+                    Outgoing(
+                        key,
+                        "reminder",
+                        person,
+                        context,
+                        cid,
+                        submission,
+                        due_at,
+                        chosen.late,
+                        role=role,
+                        lists_missing=rule.party == "agency_in_draft",
+                    )
+                )
             else:
                 key = f"reminder:c{cid}:p{person.id}:{step.milestone}:{rule.rule_id}:{step.occurrence}"
                 message = Outgoing(
-                    key, "reminder", person, dict(base), cid, None, due_at, chosen.late, party=rule.party
+                    key,
+                    "reminder",
+                    person,
+                    dict(base),
+                    cid,
+                    None,
+                    due_at,
+                    chosen.late,
+                    party=rule.party,
+                    role=role,
                 )
                 batch.add(message, agency)
         return
@@ -270,9 +351,22 @@ def _submission_messages(
         "responsible": who,
         "reason": _escalation_reason(plan, step, str(who.get("name")), now, agency),
     }
-    for person, _role in plan.people.holders(step.to, agency.id):
+    for person, role in plan.people.holders(step.to, agency.id):
         key = f"escalation:c{cid}:s{submission.id}:p{person.id}:{_tail(rule, step)}"
-        batch.add(Outgoing(key, "escalation", person, context, cid, submission, due_at, chosen.late))
+        batch.add(
+            Outgoing(
+                key,
+                "escalation",
+                person,
+                dict(context),
+                cid,
+                submission,
+                due_at,
+                chosen.late,
+                role=role,
+                lists_missing=rule.party == "agency_in_draft" and role in AGENCY_ROLES,
+            )
+        )
 
 
 # --- people and the campaign -----------------------------------------------------------------------
@@ -377,6 +471,11 @@ def _unappraised_by_field(session: Session, submission_ids: list[int | None]) ->
     return [(sid, field_code, count) for sid, field_code, count in rows if sid is not None]
 
 
+def _role_in(plan: CampaignPlan, person: Person, roles: Iterable[str]) -> str | None:
+    """The first of `roles` that selects `person` (campaign-wide roles)."""
+    return next((role for p, role in plan.people.holders(roles, None) if p.id == person.id), None)
+
+
 def campaign_series(plan: CampaignPlan) -> Iterable[tuple[Rule, list[Step]]]:
     for rule, rungs in plan.rules:
         if party_scope(rule.party) == "submission":
@@ -425,20 +524,24 @@ def _campaign_messages(
         agencies = [agency_ref(a) for a in work.agencies]
         if step.kind == "reminder":
             if person_id is None:
-                recipients = [p for p, _r in plan.people.all_agency_holders(step.to)]
+                recipients = plan.people.all_agency_holders(step.to)
                 reason = _bilingual("deadline.reason.campaign", milestone=label)
             else:
                 person = plan.people.by_id.get(person_id)
                 holds = person is not None and any(
                     person_id == p.id for p, _r in plan.people.holders(step.to, None)
                 )
-                recipients = [person] if person is not None and holds else []
+                recipients = (
+                    [(person, _role_in(plan, person, step.to))] if person is not None and holds else []
+                )
                 count = len(work.agencies) if rule.party == "council_unappraised" else work.items
                 reason = _bilingual(f"deadline.reason.{rule.party}", leaves=work.items, count=count)
-            for person in recipients:
+            for person, role in recipients:
                 context = {**base, "agencies": agencies, "reason": reason}
                 key = f"reminder:c{cid}:p{person.id}:{step.milestone}:{rule.rule_id}:{step.occurrence}"
-                batch.add(Outgoing(key, "reminder", person, context, cid, None, step.at, chosen.late))
+                batch.add(
+                    Outgoing(key, "reminder", person, context, cid, None, step.at, chosen.late, role=role)
+                )
             continue
         if person_id is None:
             responsible = responsible_for(plan, step.milestone, rule.party, None)
@@ -455,9 +558,11 @@ def _campaign_messages(
             "responsible": who,
             "reason": _escalation_reason(plan, step, str(who["name"]), now),
         }
-        for person, _role in plan.people.all_agency_holders(step.to):
+        for person, role in plan.people.all_agency_holders(step.to):
             key = (
                 f"escalation:c{cid}:r{person_id or 0}:p{person.id}:{step.milestone}:"
                 f"{rule.rule_id}:{step.occurrence}"
             )
-            batch.add(Outgoing(key, "escalation", person, context, cid, None, step.at, chosen.late))
+            batch.add(
+                Outgoing(key, "escalation", person, context, cid, None, step.at, chosen.late, role=role)
+            )

@@ -37,6 +37,7 @@ class TickReport:
     campaigns_examined: int = 0
     queued: Counter[str] = field(default_factory=Counter)
     digests: int = 0
+    held: int = 0  # of the queued, those waiting for a digest rather than sent on their own
     seconds: float = 0.0
 
     @property
@@ -51,11 +52,12 @@ class TickReport:
         """One sentence for `parflow tick`, the instant in local time (dd/mm/yyyy)."""
         local = self.now.astimezone(ZoneInfo(zone))
         late = f" ({self.late} late)" if self.late else ""
+        held = f" ({self.held} of them for the digests)" if self.held else ""
         return (
             f"Tick at {local:%d/%m/%Y %H:%M} ({zone}): {_count(self.submissions_examined, 'submission')} and "
             f"{_count(self.campaigns_examined, 'campaign')} looked at, "
             f"{_count(self.queued.get('reminder', 0), 'reminder')} and "
-            f"{_count(self.queued.get('escalation', 0), 'escalation')} queued{late}, "
+            f"{_count(self.queued.get('escalation', 0), 'escalation')} queued{late}{held}, "
             f"{_count(self.digests, 'digest')}"
         )
 
@@ -205,6 +207,7 @@ def tick(
         while True:
             count, written = rt.db.run(lambda s, step=step: step(s, rt, now, batch_size, campaign_id))
             setattr(report, counter, getattr(report, counter) + count)
+            report.held += written.pop("held", 0)
             report.queued.update(written)
             if count < batch_size:
                 break
@@ -224,6 +227,7 @@ def _replay(rt: Runtime, now: datetime, size: int, only: int | None, report: Tic
                 lambda s, step=step, after=after: step(s, rt, now, size, only, after)
             )
             setattr(report, counter, getattr(report, counter) + count)
+            report.held += written.pop("held", 0)
             report.queued.update(written)
             if count < size:
                 break

@@ -134,7 +134,7 @@ def fire_event(
         at=now,
     )
     for spec in fired.transition.notify:
-        for person, _role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id):
+        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id):
             if person.id == principal.person_id:
                 continue  # nobody needs an e-mail about what they just did themselves
             outbox.enqueue(
@@ -145,6 +145,7 @@ def fire_event(
                 now=now,
                 context=context,
                 submission=submission,
+                role=role,
             )
     if sign_off.sends_self_assessment(definition, fired.transition) and fired.role != Role.agency_head:
         # the report is the head's document: the head hears that it went out

@@ -405,7 +405,7 @@ def _notify_published(
     cid = campaign.id or 0
     sent: set[int] = {publisher_id}
     for submission, agency in included:
-        for person, _role in outbox.recipients(
+        for person, role in outbox.recipients(
             session, cid, [Role.agency_head, Role.agency_editor], agency.id
         ):
             if person.id in sent:
@@ -424,9 +424,10 @@ def _notify_published(
                     "action_path": results_path(campaign),
                 },
                 submission=submission,
+                role=role,
             )
-    for person, _role in outbox.recipients(
-        session, cid, [Role.home_affairs, Role.council, Role.city_leader, Role.viewer]
+    for person, role in outbox.recipients(
+        session, cid, [Role.home_affairs, Role.city_leader, Role.council, Role.viewer]
     ):
         if person.id in sent:
             continue
@@ -439,4 +440,5 @@ def _notify_published(
             now=now,
             context={**base, "action_path": results_path(campaign)},
             campaign_id=cid,
+            role=role,
         )

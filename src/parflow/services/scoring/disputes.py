@@ -355,7 +355,7 @@ def resolve_dispute(
         "reason": text,
         "resolved_by": actor.name if actor else None,
     }
-    for person, _role in outbox.recipients(
+    for person, role in outbox.recipients(
         session, found.campaign.id or 0, [Role.agency_editor, Role.agency_head], found.agency.id
     ):
         outbox.enqueue(
@@ -366,6 +366,7 @@ def resolve_dispute(
             now=now,
             context=context,
             submission=submission,
+            role=role,
         )
     session.flush()
     still_open = session.exec(

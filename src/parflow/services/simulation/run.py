@@ -5,6 +5,10 @@ happen — a step's `next_due_at` or a scripted action — and runs the real tic
 workflow events there, so what it prints is what the scheduler would send. Nothing reaches the
 real database (`store.sandbox`). The campaign's queued and sent reminders are set aside in the
 copy first, so the timeline shows every message the plan produces in the window.
+
+Messages held for a watcher's digest (`outbox.HELD`) are not e-mails: they are reported apart
+(`folded`), and each digest says which of them it lists (`includes`). `busiest` is the most
+e-mails any one person received on one local day, and who that was.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from parflow.services.common.access import Principal, load_principal
 from parflow.services.common.calendars import campaign_calendar, milestone_dates
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.lookups import get_campaign
+from parflow.services.common.outbox import HELD
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import sync as deadline_sync
 from parflow.services.deadlines.digest import SEND_FROM
@@ -60,6 +65,8 @@ class SimulatedMessage:
     reason_vi: str
     reason_en: str
     late: bool
+    key: str = ""
+    includes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -76,6 +83,8 @@ class SimulatedMessage:
             "agency": self.agency,
             "reason": {"vi": self.reason_vi, "en": self.reason_en},
             "late": self.late,
+            "key": self.key,
+            **({"includes": list(self.includes)} if self.kind == "daily_digest" else {}),
         }
 
 
@@ -93,9 +102,20 @@ class SimulationResult:
     start: date
     end: date
     messages: list[SimulatedMessage] = field(default_factory=list)
+    folded: list[SimulatedMessage] = field(default_factory=list)  # held for a digest, not sent alone
     actions: list[tuple[datetime, str, str, str]] = field(default_factory=list)  # at, agency, action, outcome
     ticks: int = 0
     seconds: float = 0.0
+
+    def busiest(self) -> tuple[int, str | None, date | None]:
+        """(messages, recipient e-mail, local day) of the fullest inbox-day; ties: earliest day."""
+        per_day: dict[tuple[str, date], int] = {}
+        for m in self.messages:
+            per_day[(m.recipient_email, m.day)] = per_day.get((m.recipient_email, m.day), 0) + 1
+        if not per_day:
+            return 0, None, None
+        (email, day), count = min(per_day.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
+        return count, email, day
 
 
 def _rule_of(row: Notification) -> str:
@@ -137,6 +157,8 @@ def _message(row: Notification, zone_calendar: Callable[[datetime], date]) -> Si
     else:
         agency_text = None
     milestone = ctx.get("milestone")
+    events = ctx.get("events") if row.kind == "daily_digest" else None
+    includes = tuple(str(e.get("key")) for e in events) if isinstance(events, list) else ()
     return SimulatedMessage(
         at=row.created_at,
         day=zone_calendar(row.created_at),
@@ -150,6 +172,8 @@ def _message(row: Notification, zone_calendar: Callable[[datetime], date]) -> Si
         reason_vi=vi,
         reason_en=en,
         late=row.late,
+        key=row.key,
+        includes=includes,
     )
 
 
@@ -498,7 +522,7 @@ def _collect(
             .order_by(col(Notification.id))
         ).all()
     for row in rows:
-        result.messages.append(_message(row, local))
+        (result.folded if row.status == HELD else result.messages).append(_message(row, local))
         last_id = max(last_id, row.id or 0)
     if rows:
         # the scheduler delivers within a minute: what was collected counts as sent

@@ -18,7 +18,7 @@ from parflow.web.deps import CurrentPrincipal, RuntimeDep
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}}
-Status = Literal["pending", "sending", "sent", "failed", "dead", "cancelled"]
+Status = Literal["pending", "sending", "sent", "failed", "dead", "cancelled", "held", "digested"]
 
 
 class RecipientOut(BaseModel):

@@ -23,8 +23,14 @@ from parflow.notify.catcher import body_of, list_caught, mail_dir, raw_caught, r
 from parflow.web.deps import RuntimeDep
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-# what a caught HTML body may do inside its frame: show itself and its inline styles, nothing else
-BODY_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# what a caught HTML body may do inside its frame: show itself and its inline styles (mail
+# clients keep nothing else), be framed by the mailbox page of this site only, nothing more.
+# The app's own pages keep the strict policy (web/security.py); this route sets its own headers,
+# which the security middleware leaves in place.
+BODY_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
 
 
 def _environment() -> Environment:
@@ -105,7 +111,13 @@ def html_body(rt: RuntimeDep, mail_id: str) -> Response:
     if html is None:
         raise NotFound("mail.not_found", id=mail_id)
     return HTMLResponse(
-        html, headers={"Content-Security-Policy": BODY_POLICY, "X-Content-Type-Options": "nosniff"}
+        html,
+        headers={
+            "Content-Security-Policy": BODY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            # the middleware's default is DENY, which kept the frame on the mailbox page empty
+            "X-Frame-Options": "SAMEORIGIN",
+        },
     )
 
 

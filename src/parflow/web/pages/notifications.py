@@ -17,7 +17,7 @@ from parflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Code = Path(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
-STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled", "held", "digested")
 LIMIT = 500
 
 

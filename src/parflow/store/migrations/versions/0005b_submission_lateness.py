@@ -15,7 +15,7 @@ from alembic import op
 from parflow.store.types import UTCDateTime
 
 revision = "0005b"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
