@@ -157,6 +157,23 @@ def _sent_late(row) -> str:  # type: ignore[no-untyped-def]
     return ", ".join(parts)
 
 
+def _days_left(row) -> str:  # type: ignore[no-untyped-def]
+    """Working days left, never negative: an overdue row's count is in the overdue column."""
+    if row.working_days_left is None or row.overdue:
+        return ""
+    return str(row.working_days_left)
+
+
+def _overdue(row) -> str:  # type: ignore[no-untyped-def]
+    if row.standing == "done":
+        return "done"
+    if row.standing == "season_over":
+        return "season over"
+    if row.overdue and row.working_days_left is not None:
+        return f"OVERDUE {max(1, -row.working_days_left)} working days"
+    return "OVERDUE" if row.overdue else ""
+
+
 def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
@@ -183,8 +200,8 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
             r.state,
             r.next_milestone or "—",
             r.due_date.strftime("%d/%m/%Y") if r.due_date else "—",
-            "" if r.working_days_left is None else str(r.working_days_left),
-            "OVERDUE" if r.overdue else "",
+            _days_left(r),
+            _overdue(r),
             "publication at risk" if r.publication_at_risk else "",
             _sent_late(r),
         )

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.deadlines import Deadline, deadline_for, next_milestone
+from parflow.domain.season import Standing, season_over, standing
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common.calendars import campaign_calendar, milestone_dates
 from parflow.store.models import Campaign, Extension, Submission
@@ -25,7 +26,8 @@ def answered_milestones(submission: Submission) -> set[str]:
 class SubmissionDeadlines:
     dates: dict[str, date]
     extended: set[str]
-    next: Deadline | None
+    next: Deadline | None  # None once the standing is not running: nothing left to count
+    standing: Standing = Standing.running
 
 
 class CampaignDeadlines:
@@ -42,6 +44,14 @@ class CampaignDeadlines:
         for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
             self._extensions.setdefault(grant.agency_id, {})[grant.milestone_key] = grant.new_date
 
+    def season_over(self, now: datetime) -> bool:
+        return season_over(self.campaign.published_at, self.base.values(), self.calendar.local_date(now))
+
+    def standing_of(self, submission: Submission, definition: WorkflowDefinition, now: datetime) -> Standing:
+        return standing(
+            self.campaign.published_at, submission.state in definition.final, self.season_over(now)
+        )
+
     def dates_for(self, agency_id: int) -> dict[str, date]:
         return {**self.base, **self._extensions.get(agency_id, {})}
 
@@ -50,6 +60,9 @@ class CampaignDeadlines:
     ) -> SubmissionDeadlines:
         dates = self.dates_for(submission.agency_id)
         extended = set(self._extensions.get(submission.agency_id, {}))
+        where = self.standing_of(submission, definition, now)
+        if where is not Standing.running:
+            return SubmissionDeadlines(dates, extended, None, where)
         key = next_milestone(definition, submission.state, answered_milestones(submission))
         return SubmissionDeadlines(dates, extended, deadline_for(key, dates, self.calendar, now))
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.reminders import EscalationRung, Rule, Step, series_steps, workflow_rules
 from parflow.domain.roles import AGENCY_ROLES
+from parflow.domain.season import season_over
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common.runtime import Runtime
 from parflow.store.models import Agency, CalendarDay, Campaign, Extension, Milestone, Person, RoleAssignment
@@ -87,6 +88,10 @@ class CampaignPlan:
         self.rules = workflow_rules(definition)
         self._series: dict[tuple[str, str, date], list[Step]] = {}
         self.agencies: dict[int, Agency] = {}
+
+    def season_over(self, now: datetime) -> bool:
+        """A past season (`domain.season`): its deadlines chase nobody any more."""
+        return season_over(self.campaign.published_at, self.base.values(), self.calendar.local_date(now))
 
     def due(self, agency_id: int, milestone: str) -> date | None:
         return self.extensions.get(agency_id, {}).get(milestone) or self.base.get(milestone)

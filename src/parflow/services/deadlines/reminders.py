@@ -275,7 +275,9 @@ def evaluate_submission(
 ) -> datetime | None:
     """Queue what is due for the submission since its `next_due_at` (`from_start`: every step up
     to `now`, for a tick at an instant earlier than the one it was planned at); return the next
-    instant."""
+    instant. A past season queues nothing and plans nothing (a milestone move re-plans it)."""
+    if plan.season_over(now):
+        return None
     since = None if from_start else submission.next_due_at
     upcoming: list[datetime] = []
     for rule, steps in submission_series(plan, submission):
@@ -494,7 +496,9 @@ def evaluate_campaign(
     session: Session, plan: CampaignPlan, now: datetime, batch: MessageBatch, *, from_start: bool = False
 ) -> datetime | None:
     """Queue what is due for people and the campaign since `Campaign.next_due_at` (`from_start`:
-    every step up to `now`, as in `evaluate_submission`)."""
+    every step up to `now`, as in `evaluate_submission`); nothing for a past season."""
+    if plan.season_over(now):
+        return None
     since = None if from_start else plan.campaign.next_due_at
     state: CampaignState | None = None
     upcoming: list[datetime] = []

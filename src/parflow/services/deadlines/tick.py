@@ -13,17 +13,18 @@ import logging
 import time as _time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.digest import enqueue_due_digests
 from parflow.services.deadlines.plan import load_plans
 from parflow.services.deadlines.reminders import MessageBatch, evaluate_campaign, evaluate_submission
-from parflow.store.models import Agency, Campaign, Milestone, Submission
+from parflow.services.deadlines.season import seasons_over
+from parflow.store.models import Agency, Campaign, Submission
 
 log = logging.getLogger("parflow.tick")
 
@@ -233,31 +234,13 @@ def _replay(rt: Runtime, now: datetime, size: int, only: int | None, report: Tic
                 break
 
 
-# A campaign left unpublished this long after its last milestone is a past season (an old example,
-# an abandoned year): its Home Affairs officers no longer get a digest every working day.
-SEASON_OVER_AFTER = timedelta(days=60)
-
-
-def seasons_over(session: Session, now: datetime) -> set[int]:
-    """Unpublished campaigns whose last milestone is more than SEASON_OVER_AFTER ago."""
-    last = func.max(Milestone.due_date)
-    query = (
-        select(Milestone.campaign_id)
-        .join(Campaign, col(Campaign.id) == col(Milestone.campaign_id))
-        .where(col(Campaign.published_at).is_(None))
-        .group_by(col(Milestone.campaign_id))
-        .having(last < (now - SEASON_OVER_AFTER).date())
-    )
-    return set(session.exec(query).all())
-
-
 def _digests(rt: Runtime, now: datetime, campaign_id: int | None = None) -> int:
     """Queue the daily digests that are due (their keys keep them to one a day per person), except
-    for past seasons. Usually there is none and this is one pass over every campaign; otherwise
-    one pass per running campaign."""
+    for past seasons (`domain.season`). Usually there is none and this is one pass over every
+    campaign; otherwise one pass per running campaign."""
 
     def run(session: Session) -> int:
-        over = seasons_over(session, now)
+        over = seasons_over(session, now.astimezone(ZoneInfo(rt.settings.timezone)).date())
         if campaign_id is not None:
             return 0 if campaign_id in over else enqueue_due_digests(session, rt, now, campaign_id)
         if not over:

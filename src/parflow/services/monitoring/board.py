@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from parflow.domain.deadlines import Deadline, open_milestones
 from parflow.domain.errors import Forbidden, NotFound
 from parflow.domain.reminders import SubmissionView, remaining_working_days
+from parflow.domain.season import Standing, standing
 from parflow.domain.workflow import Label, WorkflowDefinition
 from parflow.i18n.collation import matches, vietnamese_key
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
@@ -126,6 +127,7 @@ class BoardRow:
     at_risk: bool = False
     self_late_days: int | None = None
     appraisal_late_days: int | None = None
+    standing: Standing = Standing.running  # only a running row has a next deadline
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class Board:
     groups: dict[str, Label] = field(default_factory=lambda: dict(GROUPS))
     filters: BoardFilters = field(default_factory=BoardFilters)
     at_risk: int = 0  # in the selected group
+    # a past season (`domain.season`): no row counts days, the page says the season is over
+    season_over: bool = False
 
 
 def board_campaign(session: Session, principal: Principal, code: str) -> Campaign:
@@ -283,6 +287,7 @@ def campaign_board(
     deadlines = CampaignDeadlines(session, campaign)
     calendar = deadlines.calendar
     today = calendar.local_date(now)
+    over = deadlines.season_over(now)
     # plain columns, not ORM objects: thousands of rows load several times faster this way, and
     # the milestone stamps are only asked whether they are set
     stamps = [col(getattr(Submission, attr)).is_not(None).label(attr) for attr in MILESTONE_STAMPS.values()]
@@ -377,12 +382,15 @@ def campaign_board(
             continue
         state_counts[state_key] += 1
         dates = deadlines.dates_for(agency_id)
-        nxt = deadline(pending[0], dates[pending[0]]) if pending and pending[0] in dates else None
+        where = standing(campaign.published_at, state_key in definition.final, over)
+        running = where is Standing.running
+        nxt = deadline(pending[0], dates[pending[0]]) if running and pending and pending[0] in dates else None
         late_now = nxt is not None and nxt.overdue and not excluded
         if late_now:
             overdue += 1
         risky = (
-            not excluded
+            running
+            and not excluded
             and state_key not in definition.final
             and publication_key is not None
             and publication_key in dates
@@ -419,6 +427,7 @@ def campaign_board(
                 at_risk=risky,
                 self_late_days=self_late,
                 appraisal_late_days=appraisal_late,
+                standing=where,
             )
         )
     rows = sort_rows(rows, f.sort)
@@ -442,6 +451,7 @@ def campaign_board(
         state=f.state,
         filters=f,
         at_risk=at_risk_count,
+        season_over=over,
     )
 
 

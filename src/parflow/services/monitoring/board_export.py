@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from parflow.domain.season import STANDING_LABELS
 from parflow.i18n import format_date, format_instant
 from parflow.services.common.spreadsheet import safe_cell, safe_row
 from parflow.services.monitoring.board import Board, BoardRow
@@ -64,6 +65,11 @@ def table_rows(board: Board, lang: str) -> Iterator[list[Any]]:
         yield _row(r, en, states, groups, milestones, yes, timezone)
 
 
+def _standing_word(r: BoardRow, en: bool) -> str:
+    label = STANDING_LABELS.get(r.standing)
+    return (label.en if en else label.vi) if label else ""
+
+
 def _row(
     r: BoardRow,
     en: bool,
@@ -84,7 +90,7 @@ def _row(
         p.total if p else "",
         p.evidence_missing if p else "",
         p.blockers if p else "",
-        milestones.get(nxt.milestone, nxt.milestone) if nxt else "",
+        milestones.get(nxt.milestone, nxt.milestone) if nxt else _standing_word(r, en),
         format_date(nxt.due) if nxt else "",
         yes if r.extended else "",
         "" if nxt is None or nxt.overdue else nxt.working_days_left,

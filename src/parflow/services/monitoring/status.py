@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.reminders import SubmissionView, remaining_working_days
+from parflow.domain.season import Standing
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.lookups import get_campaign
@@ -36,6 +37,8 @@ class StatusRow:
     # the record of lateness (None until sent; 0 when sent on time), kept after later transitions
     self_assessment_late_days: int | None = None
     appraisal_late_days: int | None = None
+    # running | done (published) | season_over (`domain.season`): only running rows have a deadline
+    standing: str = Standing.running.value
 
     def as_dict(self) -> dict[str, object]:
         row = asdict(self)
@@ -91,6 +94,7 @@ def iter_status(session: Session, rt: Runtime, code: str, batch: int = 1000) -> 
         for submission, agency in rows:
             d = deadlines.for_submission(submission, definition, now)
             nxt = d.next
+            running = d.standing is Standing.running
             yield StatusRow(
                 agency=agency.code,
                 name=agency.name,
@@ -102,11 +106,13 @@ def iter_status(session: Session, rt: Runtime, code: str, batch: int = 1000) -> 
                 working_days_left=nxt.working_days_left if nxt else None,
                 overdue=bool(nxt and nxt.overdue),
                 extended=bool(nxt and nxt.milestone in d.extended),
-                publication_at_risk=publication_at_risk(
+                publication_at_risk=running
+                and publication_at_risk(
                     definition, submission, d.dates, deadlines.calendar, today, campaign.dispute_window_days
                 ),
                 self_assessment_late_days=submission.self_assessment_late_days,
                 appraisal_late_days=submission.appraisal_late_days,
+                standing=d.standing.value,
             )
         if len(rows) < batch:
             return

@@ -97,6 +97,8 @@ class SubmissionSummary(BaseModel):
     version: int
     state_changed_at: datetime
     next_deadline: DeadlineOut | None
+    # running | done (published) | season_over (a past season): only running has a next deadline
+    deadline_status: str = "running"
 
 
 class EventOut(BaseModel):

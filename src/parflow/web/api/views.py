@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from parflow.domain.deadlines import open_milestones
+from parflow.domain.season import Standing
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
@@ -55,6 +56,7 @@ def summary_out(
         version=submission.version,
         state_changed_at=submission.state_changed_at,
         next_deadline=deadline_out(definition, deadlines),
+        deadline_status=deadlines.standing.value,
     )
 
 
@@ -66,6 +68,8 @@ def submission_out(session: Session, rt: Runtime, principal: Principal, found: L
     summary = summary_out(submission, found.agency, definition, deadlines)
     today = calendar_view.calendar.local_date(now)
     still_open = set(open_milestones(definition, submission.state, answered_milestones(submission)))
+    if deadlines.standing is not Standing.running:
+        still_open = set()  # done, or a past season: nothing is owed any more, nothing overdue
     all_deadlines = [
         DeadlineOut(
             milestone=key,

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from parflow.domain.errors import Conflict, Invalid, NotFound
+from parflow.domain.season import STANDING_LABELS
 from parflow.i18n import format_date, format_instant, t
 from parflow.services.monitoring import board_export
 from parflow.services.monitoring.board import Board, BoardFilters, campaign_board
@@ -62,6 +63,7 @@ class Line:
     activity: str
     at_risk: bool
     late: str  # "Tự đánh giá gửi quá hạn 2 ngày làm việc · ..." from the record
+    ended: str = ""  # "Đã hoàn thành" / "Mùa đánh giá đã kết thúc": no deadline runs any more
 
 
 def _late_text(days: int | None, part: str, en: bool) -> str:
@@ -89,6 +91,7 @@ def lines(board: Board, lang: str) -> list[Line]:
     for r in board.rows:
         nxt = r.next
         text = days = ""
+        ended = STANDING_LABELS[r.standing].get(lang) if r.standing in STANDING_LABELS else ""
         if nxt is not None:
             key = (nxt.milestone, nxt.due)
             if key not in next_text:
@@ -136,6 +139,7 @@ def lines(board: Board, lang: str) -> list[Line]:
                 activity=activity,
                 at_risk=r.at_risk,
                 late=late_text[lkey],
+                ended=ended,
             )
         )
     return result
@@ -173,6 +177,8 @@ def tbody(rows: list[Line], lang: str, can_remind: bool) -> Markup:
         if r.late:
             badges += f'<br><span class="badge overdue late-record">{e(r.late)}</span>'
         days = f'<span class="badge overdue">{late} {r.days}</span>' if r.overdue else (r.days or "—")
+        if r.ended:
+            days = f'<span class="badge ended">{e(r.ended)}</span>'
         reminder = e(r.reminder) if r.reminder else "—"
         if r.recipients:
             reminder += f'<br><span class="muted small">{to_word} {e(r.recipients)}</span>'

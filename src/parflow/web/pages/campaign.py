@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from parflow.domain.deadlines import open_milestones
 from parflow.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from parflow.domain.roles import Role
+from parflow.domain.season import season_over
 from parflow.i18n import format_date, t
 from parflow.i18n.collation import vietnamese_key
 from parflow.services.common.access import CAMPAIGN_WIDE_READERS, Principal
@@ -48,6 +49,7 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
     rows = {m.key: m for m in session.exec(select(Milestone).where(Milestone.campaign_id == campaign.id))}
     # a milestone is behind us once no submission still has it open (all of them after publication)
     still_open: set[str] = set()
+    over = season_over(campaign.published_at, [m.due_date for m in rows.values()], today)
     if campaign.published_at is None:
         for sub in session.exec(
             select(Submission).where(
@@ -66,7 +68,9 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
             "offset": rows[key].offset_working_days,
             "left": cal.working_days_between(today, rows[key].due_date),
             "done": key not in still_open,
-            "overdue": key in still_open and today > rows[key].due_date,
+            # a past season counts no overdue days: it says it is over
+            "overdue": not over and key in still_open and today > rows[key].due_date,
+            "season_over": over and key in still_open,
         }
         for key, spec in definition.milestones.items()
         if key in rows
@@ -106,6 +110,7 @@ def campaign_context(session: Session, rt: Runtime, user: Principal, code: str, 
         "roles": roles,
         "is_home_affairs": Role.home_affairs in roles,
         "milestones": lines,
+        "season_over": over,
         "months": month_grids(cal, first.replace(day=1), last, by_day, today, lang),
         "days_off": days_off_between(cal, first.replace(day=1), last, lang),
         "extra_working": sorted(d for d in cal.extra_working_days if first.replace(day=1) <= d <= last),

@@ -15,6 +15,7 @@ from parflow.domain.deadlines import open_milestones
 from parflow.domain.errors import Unmet
 from parflow.domain.guards import GUARDS
 from parflow.domain.roles import AGENCY_ROLES, Role
+from parflow.domain.season import Standing
 from parflow.domain.workflow import Label, Transition
 from parflow.services.common.access import Principal
 from parflow.services.common.runtime import Runtime
@@ -50,6 +51,7 @@ class DeadlineLine:
     overdue: bool
     extended: bool
     done: bool
+    season_over: bool = False  # a past season (domain.season): nothing is counted any more
 
 
 @dataclass
@@ -173,18 +175,23 @@ def deadline_lines(session: Session, rt: Runtime, found: Located) -> list[Deadli
     view = CampaignDeadlines(session, found.campaign, [submission.agency_id])
     now = rt.clock.now()
     dates = view.dates_for(submission.agency_id)
-    extended = view.for_submission(submission, definition, now).extended
+    found = view.for_submission(submission, definition, now)
+    extended = found.extended
     today = view.calendar.local_date(now)
     still_open = set(open_milestones(definition, submission.state, answered_milestones(submission)))
+    if found.standing is Standing.done:
+        still_open = set()
+    over = found.standing is Standing.season_over
     return [
         DeadlineLine(
             key,
             spec.label,
             dates[key],
             view.calendar.working_days_between(today, dates[key]),
-            key in still_open and today > dates[key],
+            not over and key in still_open and today > dates[key],
             key in extended,
             key not in still_open,
+            over and key in still_open,
         )
         for key, spec in definition.milestones.items()
         if key in dates
