@@ -68,6 +68,8 @@ def campaign_load(
             if (hidden := len(report.changes) - SHOWN_CHANGES) > 0:
                 # a first load lists the whole input; say how much is left out rather than stop
                 typer.echo(f"  and {hidden} more")
+            if report.moved:
+                typer.echo(f"  {report.moved}")
 
     _run(action)
 

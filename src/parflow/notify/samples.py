@@ -297,6 +297,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "new_date": "2022-02-28",
             "reason": "Kỳ nghỉ Tết Nguyên Đán kéo dài từ 29/01 đến 06/02/2022.",
         },
+        {
+            "campaign": CAMPAIGN,
+            "action_path": "/campaigns/haiphong-2021",
+            "milestone": {"key": "publication", "vi": "Công bố Chỉ số", "en": "Publication"},
+            "old_date": "2022-03-28",
+            "new_date": "2022-04-04",
+            "also": [
+                {
+                    "milestone": APPRAISAL,
+                    "old_date": "2022-02-25",
+                    "new_date": "2022-03-04",
+                },
+            ],
+            "reason": "Hội đồng thẩm định cần thêm một tuần.",
+        },
     ],
     "published": [
         {

@@ -25,7 +25,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "web.disputes_filed": ("Đã gửi giải trình cho {count} tiêu chí.", "Disputes filed on {count} criteria."),
     "web.dispute_resolved": ("Đã xử lý giải trình tiêu chí {criterion}.", "Dispute on {criterion} resolved."),
-    "web.milestone_moved": ("Đã dời mốc; {count} mốc thay đổi.", "Milestone moved; {count} dates changed."),
+    "web.milestone_moved": (
+        "Đã dời mốc; {count} mốc thay đổi, đã báo cho {notified} người; "
+        "{cancelled} thư nhắc hạn theo ngày cũ đã hủy, {rescheduled} hồ sơ được lập lại lịch nhắc.",
+        "Milestone moved; {count} dates changed, {notified} people told; "
+        "{cancelled} reminders for the old dates cancelled, {rescheduled} rescheduled.",
+    ),
     "web.extension_granted": (
         "Đã gia hạn cho {agency} đến {date}.",
         "Extension granted to {agency} until {date}.",

@@ -34,6 +34,8 @@ class LoadReport:
     created: bool = False
     unchanged: bool = False
     changes: list[str] = field(default_factory=list)
+    # milestone dates the load moved: who was told, reminders cancelled and rescheduled
+    moved: str | None = None
 
 
 def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadReport:
@@ -109,7 +111,9 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     )
     session.flush()
     # moved milestones are logged and announced; every deadline is re-planned
-    milestones.after_load(session, rt, campaign, dates_before)
+    outcome = milestones.after_load(session, rt, campaign, dates_before)
+    if outcome is not None:
+        report.moved = outcome.describe()
     return report
 
 

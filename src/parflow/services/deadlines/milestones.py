@@ -2,8 +2,12 @@
 
 A milestone given as an offset from another (`appraisal_due: {from: publication, offset: -20}`)
 keeps that relation: moving publication moves appraisal_due with it, counted in working days of
-the campaign's calendar. Every moved date is written to the audit trail and announced
-(`milestone_moved`) to the people whose deadlines it changes, in the same transaction.
+the campaign's calendar. Every moved date is written to the audit trail and announced, in the
+same transaction, once per person (`milestone_moved`, every date of the move in one message) to
+the people whose deadline it changes: agencies that still have the milestone open and no
+extension of it, and the campaign-wide roles it concerns (Home Affairs' copy waits for its
+digest). Reminders queued for an old date are cancelled and every deadline is re-planned
+(`sync.after_move`); the audit entry and the caller say how many.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from parflow.domain.deadlines import open_milestones
 from parflow.domain.errors import Forbidden, Invalid, NotFound, Unmet
 from parflow.domain.roles import AGENCY_ROLES, Role
+from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common import audit, outbox
 from parflow.services.common.access import Principal
 from parflow.services.common.calendars import campaign_calendar
@@ -23,8 +29,9 @@ from parflow.services.common.lookups import get_campaign
 from parflow.services.common.notices import campaign_ref
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines import sync as deadline_sync
-from parflow.services.deadlines.plan import CampaignPlan, load_plans
-from parflow.store.models import Campaign, Milestone, Person
+from parflow.services.deadlines.due import answered_milestones
+from parflow.services.deadlines.plan import load_plans
+from parflow.store.models import Campaign, Milestone, Person, Submission
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,22 @@ class Move:
     key: str
     old_date: date
     new_date: date
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    moves: list[Move]
+    notified: int = 0  # people told (one message each, whatever the number of dates moved)
+    cancelled: int = 0  # queued reminders and escalations that named an old date
+    rescheduled: int = 0  # submissions (and the campaign) whose next reminder was planned anew
+
+    def describe(self) -> str:
+        """One line for `parflow campaign load` and the campaign page."""
+        dates = ", ".join(f"{m.key} {m.old_date:%d/%m/%Y} → {m.new_date:%d/%m/%Y}" for m in self.moves)
+        return (
+            f"{len(self.moves)} milestone date(s) moved ({dates}); {self.notified} people told; "
+            f"{self.cancelled} reminders cancelled, {self.rescheduled} rescheduled"
+        )
 
 
 def replan(session: Session, campaign: Campaign, rows: dict[str, Milestone]) -> None:
@@ -52,7 +75,7 @@ def replan(session: Session, campaign: Campaign, rows: dict[str, Milestone]) -> 
         settle(key, ())
 
 
-def move_milestone(
+def move_milestone_outcome(
     session: Session,
     rt: Runtime,
     principal: Principal,
@@ -60,8 +83,9 @@ def move_milestone(
     key: str,
     new_date: date,
     reason: str,
-) -> list[Move]:
-    """Home Affairs moves one milestone; those planned from it follow. Returns every move."""
+) -> MoveOutcome:
+    """Home Affairs moves one milestone; those planned from it follow; the people affected are
+    told and the reminders re-planned (see the module)."""
     campaign = get_campaign(session, code)
     roles = principal.roles_in(campaign.id or 0)
     if not roles:
@@ -113,24 +137,42 @@ def move_milestone(
     for row in rows.values():
         session.add(row)
     session.flush()
-    moves = [Move(k, before[k], rows[k].due_date) for k in rows if rows[k].due_date != before[k]]
+    moves = [Move(k, before[k], rows[k].due_date) for k in ordered if rows[k].due_date != before[k]]
     actor = session.get(Person, principal.person_id)
-    announce(session, rt, campaign, moves, reason.strip(), actor)
-    deadline_sync.refresh(session, rt, campaign)
-    return moves
+    return announce(session, rt, campaign, moves, reason.strip(), actor)
 
 
-def after_load(session: Session, rt: Runtime, campaign: Campaign, dates_before: dict[str, date]) -> None:
+def move_milestone(
+    session: Session,
+    rt: Runtime,
+    principal: Principal,
+    code: str,
+    key: str,
+    new_date: date,
+    reason: str,
+) -> list[Move]:
+    """Home Affairs moves one milestone; those planned from it follow. Returns every move."""
+    return move_milestone_outcome(session, rt, principal, code, key, new_date, reason).moves
+
+
+def after_load(
+    session: Session, rt: Runtime, campaign: Campaign, dates_before: dict[str, date]
+) -> MoveOutcome | None:
     """After a campaign (re)load: announce dates that moved, re-plan every deadline."""
     rows = {m.key: m for m in session.exec(select(Milestone).where(Milestone.campaign_id == campaign.id))}
+    definition = rt.workflows.definition(campaign.workflow_name)
+    order = [k for k in definition.milestones if k in rows] + [
+        k for k in rows if k not in definition.milestones
+    ]
     moves = [
         Move(k, dates_before[k], rows[k].due_date)
-        for k in rows
+        for k in order
         if k in dates_before and dates_before[k] != rows[k].due_date
     ]
     if moves:
-        announce(session, rt, campaign, moves, "campaign input reloaded", None)
+        return announce(session, rt, campaign, moves, "campaign input reloaded", None)
     deadline_sync.refresh(session, rt, campaign)
+    return None
 
 
 def concerned_roles(rt: Runtime, campaign: Campaign, key: str) -> list[str]:
@@ -153,12 +195,50 @@ def announce(
     moves: list[Move],
     reason: str,
     actor: Person | None,
-) -> None:
+) -> MoveOutcome:
+    """Re-plan, audit and tell, for moves already written (in the workflow's order)."""
+    resync = deadline_sync.after_move(session, rt, campaign, [(m.key, m.old_date) for m in moves])
     now = rt.clock.now()
     definition = rt.workflows.definition(campaign.workflow_name)
     plan = load_plans(session, rt, [campaign], all_agencies=True)[campaign.id or 0]
-    for move in moves:
-        entry = audit.append(
+    # per agency, the moves that change its own deadline: the milestone still open for it (not
+    # passed, not answered, not excluded) and not replaced by an extension
+    affected: dict[int, list[Move]] = {}
+    still_open: set[str] = set()
+    for submission in session.exec(select(Submission).where(Submission.campaign_id == campaign.id)):
+        if submission.excluded_reason is not None or submission.state in definition.final:
+            continue
+        pending = set(open_milestones(definition, submission.state, answered_milestones(submission)))
+        still_open |= pending
+        mine = [
+            m
+            for m in moves
+            if m.key in pending and m.key not in plan.extensions.get(submission.agency_id, {})
+        ]
+        if mine:
+            affected[submission.agency_id] = mine
+    told: dict[int, tuple[Person, str, list[Move]]] = {}
+
+    def tell(person: Person, role: str, about: list[Move]) -> None:
+        if person.id is None or (actor is not None and person.id == actor.id):
+            return
+        # the first role that selected the person addresses them (and holds Home Affairs' copy)
+        known = told.setdefault(person.id, (person, role, []))[2]
+        known.extend(m for m in about if m not in known)
+
+    for agency_id, about in affected.items():
+        roles = {r for m in about for r in concerned_roles(rt, campaign, m.key) if r in AGENCY_ROLES}
+        for person, role in plan.people.holders(sorted(roles), agency_id):
+            tell(person, role, about)
+    campaign_wide = [m for m in moves if m.key in still_open]
+    for move in campaign_wide:
+        roles = [r for r in concerned_roles(rt, campaign, move.key) if r not in AGENCY_ROLES]
+        for person, role in plan.people.holders(roles, None):
+            tell(person, role, [move])
+
+    outcome = MoveOutcome(moves, len(told), resync.cancelled, resync.rescheduled)
+    entries = [
+        audit.append(
             session,
             campaign,
             action="milestone_moved",
@@ -166,40 +246,48 @@ def announce(
             actor=actor,
             actor_role=Role.home_affairs.value if actor else None,
             comment=reason,
-            data={"milestone": move.key, "old_date": move.old_date, "new_date": move.new_date},
+            data={"milestone": move.key, "old_date": move.old_date, "new_date": move.new_date}
+            # the move as a whole, recorded once, on its first date
+            | (
+                {
+                    "notified": outcome.notified,
+                    "reminders_cancelled": outcome.cancelled,
+                    "rescheduled": outcome.rescheduled,
+                }
+                if i == 0
+                else {}
+            ),
         )
-        spec = definition.milestones.get(move.key)
-        label = spec.label.model_dump() if spec else {"vi": move.key, "en": move.key}
-        context = {
-            "campaign": campaign_ref(campaign),
-            "milestone": {"key": move.key, **label},
-            "old_date": move.old_date.isoformat(),
-            "new_date": move.new_date.isoformat(),
-            "reason": reason,
-            "action_path": f"/campaigns/{campaign.code}",
-        }
-        roles = concerned_roles(rt, campaign, move.key)
-        extended = {aid for aid, dates in plan.extensions.items() if move.key in dates}
-        for person, role in plan.people.all_agency_holders(roles):
-            if actor is not None and person.id == actor.id:
-                continue
-            if role in AGENCY_ROLES and _agency_of(plan, person.id) & extended:
-                continue  # their own extended date did not move
-            outbox.enqueue(
-                session,
-                key=f"moved:c{campaign.id}:{move.key}:a{entry.seq}:p{person.id}",
-                kind="milestone_moved",
-                person=person,
-                now=now,
-                context=context,
-                campaign_id=campaign.id,
-                role=role,
-            )
+        for i, move in enumerate(moves)
+    ]
+    for person, role, about in sorted(told.values(), key=lambda t: t[0].id or 0):
+        ordered = [m for m in moves if m in about]
+        first, rest = ordered[0], ordered[1:]
+        outbox.enqueue(
+            session,
+            key=f"moved:c{campaign.id}:a{entries[0].seq}:p{person.id}",
+            kind="milestone_moved",
+            person=person,
+            now=now,
+            context={
+                "campaign": campaign_ref(campaign),
+                **_dates(definition, first),
+                # the milestones planned from it that moved with it, for this person
+                "also": [_dates(definition, m) for m in rest],
+                "reason": reason,
+                "action_path": f"/campaigns/{campaign.code}",
+            },
+            campaign_id=campaign.id,
+            role=role,
+        )
+    return outcome
 
 
-def _agency_of(plan: CampaignPlan, person_id: int | None) -> set[int]:
+def _dates(definition: WorkflowDefinition, move: Move) -> dict[str, object]:
+    spec = definition.milestones.get(move.key)
+    label = spec.label.model_dump() if spec else {"vi": move.key, "en": move.key}
     return {
-        agency_id
-        for agency_id, roles in plan.people.by_agency.items()
-        if any(p.id == person_id for people in roles.values() for p in people)
+        "milestone": {"key": move.key, **label},
+        "old_date": move.old_date.isoformat(),
+        "new_date": move.new_date.isoformat(),
     }

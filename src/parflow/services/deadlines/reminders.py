@@ -256,10 +256,16 @@ def submission_series(plan: CampaignPlan, submission: Submission) -> Iterable[tu
         yield rule, plan.series(rule, rungs, due)
 
 
-def next_due(plan: CampaignPlan, submission: Submission, now: datetime) -> datetime | None:
+def next_due(
+    plan: CampaignPlan, submission: Submission, now: datetime, since: datetime | None = None
+) -> datetime | None:
     """When this submission must next be looked at: the first step at or after `now`, or an
-    earlier step still waiting for a tick (one that has not yet run since it fell due)."""
+    earlier step still waiting for a tick (one that has not yet run since it fell due). `since`
+    looks back further: after a date moved, a step of the new date that fell due earlier today
+    was never looked at and must still go out."""
     floor = submission.next_due_at if submission.next_due_at and submission.next_due_at <= now else now
+    if since is not None:
+        floor = min(floor, since)
     found = [next_after(steps, floor, inclusive=True) for _rule, steps in submission_series(plan, submission)]
     return min((f for f in found if f is not None), default=None)
 
@@ -486,8 +492,12 @@ def campaign_series(plan: CampaignPlan) -> Iterable[tuple[Rule, list[Step]]]:
             yield rule, plan.series(rule, rungs, due)
 
 
-def campaign_next_due(plan: CampaignPlan, current: datetime | None, now: datetime) -> datetime | None:
+def campaign_next_due(
+    plan: CampaignPlan, current: datetime | None, now: datetime, since: datetime | None = None
+) -> datetime | None:
     floor = current if current and current <= now else now
+    if since is not None:
+        floor = min(floor, since)
     found = [next_after(steps, floor, inclusive=True) for _rule, steps in campaign_series(plan)]
     return min((f for f in found if f is not None), default=None)
 

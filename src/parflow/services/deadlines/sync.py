@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -39,11 +40,14 @@ def refresh(
     submissions: Sequence[Submission] | None = None,
     *,
     dates_changed: bool = True,
-) -> None:
-    """Recompute `next_due_at` of the campaign and of `submissions` (default: all of it).
+    since: datetime | None = None,
+) -> int:
+    """Recompute `next_due_at` of the campaign and of `submissions` (default: all of it); return
+    how many of them changed.
 
     `dates_changed=False` (a state change only) lets the transaction reuse the calendar and dates
     it already loaded; anything that changes dates, extensions or the calendar passes True.
+    `since` (see `reminders.next_due`) keeps steps that fell due since then in the plan.
     """
     now = rt.clock.now()
     if submissions is None:
@@ -53,16 +57,66 @@ def refresh(
     if plan is None:
         plan = load_plans(session, rt, [campaign], [], with_people=False)[campaign.id or 0]
         cache[campaign.id or 0] = plan
+    changed = 0
     for submission in submissions:
-        nxt = next_due(plan, submission, now)
+        nxt = next_due(plan, submission, now, since)
         if nxt != submission.next_due_at:
             submission.next_due_at = nxt
             session.add(submission)
-    nxt = campaign_next_due(plan, campaign.next_due_at, now)
+            changed += 1
+    nxt = campaign_next_due(plan, campaign.next_due_at, now, since)
     if nxt != campaign.next_due_at:
         campaign.next_due_at = nxt
         session.add(campaign)
+        changed += 1
     session.flush()
+    return changed
+
+
+@dataclass(frozen=True)
+class Resync:
+    """What a milestone move did to the deadline bookkeeping (said by the command and audited)."""
+
+    cancelled: int  # queued reminders and escalations that named an old date
+    rescheduled: int  # submissions (and the campaign) whose next reminder is now planned anew
+
+
+def after_move(
+    session: Session, rt: Runtime, campaign: Campaign, moved: Sequence[tuple[str, date]]
+) -> Resync:
+    """After milestone dates moved (`moved`: each milestone with its old date): cancel what was
+    queued for an old date and not yet sent, and re-plan every deadline from the start of today,
+    so that a step of a new date that fell due earlier today (the 08:00 reminder of a move made
+    at 10:00) is still sent by the next tick instead of silently skipped."""
+    now = rt.clock.now()
+    plan = load_plans(session, rt, [campaign], [], with_people=False)[campaign.id or 0]
+    agency_of = dict(
+        session.exec(
+            select(Submission.id, Submission.agency_id).where(Submission.campaign_id == campaign.id)
+        ).all()
+    )
+    rows = session.exec(
+        select(Notification).where(
+            Notification.campaign_id == campaign.id,
+            Notification.status == "pending",
+            col(Notification.kind).in_(DEADLINE_KINDS),
+        )
+    ).all()
+    stale = []
+    for row in rows:
+        for key, old in moved:
+            if f":{key}:" not in row.key or f":{old.isoformat()}:" not in row.key:
+                continue
+            agency_id = agency_of.get(row.submission_id) if row.submission_id is not None else None
+            if agency_id is not None and plan.extensions.get(agency_id, {}).get(key) == old:
+                continue  # the agency's own extended date: it did not move
+            if row.id is not None:
+                stale.append(row.id)
+            break
+    cancelled = _cancel(session, stale, "cancelled: the milestone was moved")
+    start_of_today = plan.calendar.start_of_day(plan.calendar.local_date(now))
+    rescheduled = refresh(session, rt, campaign, since=start_of_today)
+    return Resync(cancelled, rescheduled)
 
 
 def _rule_of(key: str) -> tuple[str, str | None] | None:

@@ -160,11 +160,20 @@ def move_milestone(
         form.add("new_date", t("web.date_unreadable", lang, value=new_date))
         return _render(request, rt, user, code, {"move": form}, 422)
     try:
-        moves = run_write(rt, lambda s: milestones.move_milestone(s, rt, user, code, milestone, day, reason))
+        outcome = run_write(
+            rt, lambda s: milestones.move_milestone_outcome(s, rt, user, code, milestone, day, reason)
+        )
     except (Invalid, Conflict) as exc:
         form = refused(exc, lang, values, {"milestone", "new_date", "reason"}, {"due_date": "new_date"})
         return _render(request, rt, user, code, {"move": form}, exc.status)
-    flash(request, "web.milestone_moved", count=str(len(moves)))
+    flash(
+        request,
+        "web.milestone_moved",
+        count=str(len(outcome.moves)),
+        notified=str(outcome.notified),
+        cancelled=str(outcome.cancelled),
+        rescheduled=str(outcome.rescheduled),
+    )
     return RedirectResponse(f"/campaigns/{code}#milestones", status_code=303)
 
 
