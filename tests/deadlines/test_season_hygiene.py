@@ -36,6 +36,7 @@ TODAY = datetime(2026, 12, 3, 9, 0, tzinfo=HAIPHONG)
 NEGATIVE_OR_HUGE = re.compile(r"Quá hạn -|Quá hạn \d{3,}|\d{3,} (ngày làm việc|working days)")
 
 
+@pytest.mark.both_backends
 def test_the_rule_is_shared_by_the_views_and_the_scheduler(rt: Runtime, campaign: str) -> None:
     assert SEASON_OVER_AFTER.days == 60
     last = date(2022, 3, 28)
@@ -47,6 +48,7 @@ def test_the_rule_is_shared_by_the_views_and_the_scheduler(rt: Runtime, campaign
         assert seasons_over(session, date(2022, 4, 20)) == set()
 
 
+@pytest.mark.both_backends
 def test_tick_at_today_queues_nothing_for_a_past_season(rt: Runtime, campaign: str) -> None:
     report = tick(rt, TODAY)
     assert (report.total, report.late, report.digests, report.held) == (0, 0, 0, 0)
@@ -56,6 +58,7 @@ def test_tick_at_today_queues_nothing_for_a_past_season(rt: Runtime, campaign: s
         assert session.exec(select(func.count()).select_from(Notification)).one() == 0
 
 
+@pytest.mark.both_backends
 def test_status_reads_season_over(rt: Runtime, campaign: str) -> None:
     assert isinstance(rt.clock, FixedClock)
     rt.clock.set(TODAY)
