@@ -20,9 +20,7 @@ def at(day: str) -> datetime:
 
 
 def test_digests_stop_after_the_season(rt: Runtime, campaign: str) -> None:
-    assert (
-        tick(rt, at("2022-01-17")).digests == 3
-    )  # in season: Home Affairs (2), the city leader
+    assert tick(rt, at("2022-01-17")).digests == 3  # in season: Home Affairs (2), the city leader
     # publication was due 28/03/2022; 20/04 is within the grace period, late publication still chased
     assert tick(rt, at("2022-04-20")).digests == 3
     assert SEASON_OVER_AFTER.days == 60

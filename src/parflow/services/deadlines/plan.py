@@ -88,10 +88,15 @@ class CampaignPlan:
         self.rules = workflow_rules(definition)
         self._series: dict[tuple[str, str, date], list[Step]] = {}
         self.agencies: dict[int, Agency] = {}
+        self._over: dict[date, bool] = {}
 
     def season_over(self, now: datetime) -> bool:
-        """A past season (`domain.season`): its deadlines chase nobody any more."""
-        return season_over(self.campaign.published_at, self.base.values(), self.calendar.local_date(now))
+        """A past season (`domain.season`): its deadlines chase nobody any more (asked once per
+        submission of a batch: answered once per day)."""
+        today = self.calendar.local_date(now)
+        if today not in self._over:
+            self._over[today] = season_over(self.campaign.published_at, self.base.values(), today)
+        return self._over[today]
 
     def due(self, agency_id: int, milestone: str) -> date | None:
         return self.extensions.get(agency_id, {}).get(milestone) or self.base.get(milestone)
