@@ -131,6 +131,9 @@ class ContactSpec(_Strict):
 class DemoSpec(_Strict):
     as_of: datetime | None = None
     password: str | None = None
+    # last year's published figures (a `parflow previous-results import` file beside campaign.yaml),
+    # imported on the demo's first run
+    previous_results: str | None = None
 
 
 DEFAULT_BANDS = (

@@ -85,7 +85,9 @@ def columns_for(payload: dict[str, Any], fields: list[dict[str, Any]], *, flat: 
     # only campaigns that declare the heads' rule have the column (older payloads have no key)
     if payload.get("head_classification"):
         columns.append(
-            Column(HEADINGS["head_classification"], lambda r: (r.get("head_classification") or {}).get("vi", ""))
+            Column(
+                HEADINGS["head_classification"], lambda r: (r.get("head_classification") or {}).get("vi", "")
+            )
         )
     if payload.get("previous"):
         columns += [

@@ -53,6 +53,7 @@ def results_short(code: str = Code) -> Response:
 
 def _common(payload: dict[str, Any], lang: str) -> dict[str, Any]:
     bands = payload.get("classification", [])
+    head_rule = payload.get("head_classification") or {}
     return {
         "payload": payload,
         "band_index": {(b["label"]["vi"], b["label"]["en"]): i for i, b in enumerate(bands)},
@@ -60,8 +61,8 @@ def _common(payload: dict[str, Any], lang: str) -> dict[str, Any]:
         "authority": payload.get("authority"),
         "fields_of": {s["code"]: s["fields"] for s in payload.get("criteria_sets", [])},
         # the heads' rule in words (empty for campaigns without one and payloads frozen before it)
-        "head_rule": [head_band_text(b, lang) for b in (payload.get("head_classification") or {}).get("bands", [])],
-        "head_basis": (payload.get("head_classification") or {}).get("basis", ""),
+        "head_rule": [head_band_text(b, lang) for b in head_rule.get("bands", [])],
+        "head_basis": head_rule.get("basis", ""),
     }
 
 
