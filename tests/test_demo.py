@@ -166,3 +166,28 @@ def test_demo_on_the_season_in_progress(tmp_path: Path) -> None:
         ).scalar_one()
     engine.dispose()
     assert '"index_year": 2025' in imported and '"p-hong-bang"' in imported
+
+
+def test_an_unknown_demo_campaign_is_refused_with_the_choices(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "parflow.cli",
+            "demo",
+            "--campaign",
+            "haiphong-2030",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert (
+        "there is no demo campaign 'haiphong-2030'; choose one of: haiphong-2021, haiphong-2026"
+        in result.stderr
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing created
