@@ -136,6 +136,18 @@ def test_demo_on_the_season_in_progress(tmp_path: Path) -> None:
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         mine = httpx.get(f"{base}/api/v1/campaigns/haiphong-2026/submissions", headers=headers).json()
         assert [(s["agency"]["code"], s["state"]) for s in mine] == [("ttr", "draft")]
+        # Home Affairs' preview already compares with 2025 as announced (Thanh tra: 1st, 94,71)
+        home_affairs = httpx.post(
+            f"{base}/api/v1/auth/token",
+            data={"username": "cchc.hang@snv.2025.haiphong.example", "password": "haiphong2026"},
+        ).json()
+        preview = httpx.get(
+            f"{base}/api/v1/campaigns/haiphong-2026/results/preview",
+            headers={"Authorization": f"Bearer {home_affairs['access_token']}"},
+        ).json()
+        assert preview["previous"]["index_year"] == 2025 and preview["campaign"]["index_year"] == 2026
+        ttr = next(r for g in preview["groups"] for r in g["rows"] if r["agency"]["code"] == "ttr")
+        assert (ttr["change"]["previous_rank"], ttr["change"]["previous_total"]) == (1, "94.71")
 
         with httpx.Client(base_url=base, follow_redirects=True) as browser:
             form = browser.get("/login").text
