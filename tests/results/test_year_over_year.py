@@ -64,9 +64,11 @@ def test_the_named_campaign_is_compared_with_and_the_history_follows_the_chain(
 def test_folders_without_the_new_keys_keep_their_digest(rt) -> None:  # type: ignore[no-untyped-def]
     data = read_campaign(FIXTURES / "mini", rt.workflows)
     assert data.spec.authority is None and data.spec.previous_campaign is None
-    # the digest as computed before `authority` and `previous_campaign` existed
+    assert data.spec.head_classification is None
+    # the digest as computed before `authority`, `previous_campaign` and `head_classification` existed
     spec = data.spec.model_dump(
-        mode="json", exclude={"agencies", "people", "demo", "authority", "previous_campaign"}
+        mode="json",
+        exclude={"agencies", "people", "demo", "authority", "previous_campaign", "head_classification"},
     )
     old = {
         "campaign": spec,

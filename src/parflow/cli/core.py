@@ -361,10 +361,21 @@ def shared_metrics_dir(*, create: bool) -> Iterator[None]:
 @app.command("demo")
 def demo(
     port: Annotated[int, typer.Option(help="port for the web UI and API")] = 8000,
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="where the demo keeps its data")] = Path(
-        "./parflow-demo"
-    ),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="where the demo keeps its data (default ./parflow-demo, or ./parflow-demo-CAMPAIGN)",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    campaign: Annotated[
+        str,
+        typer.Option(
+            help="haiphong-2021: the 2021 season on its scripted date; "
+            "haiphong-2026: the season in progress, today"
+        ),
+    ] = "haiphong-2021",
 ) -> None:
     """The one-command start: Hải Phòng 2021 on embedded SQLite, accounts printed, web + API served."""
     import uvicorn
@@ -375,13 +386,20 @@ def demo(
     from parflow.store.db import Database
     from parflow.web.app import create_app
 
+    if campaign not in demo_module.EXAMPLES:
+        fail(f"there is no demo campaign '{campaign}'; choose one of: {', '.join(demo_module.EXAMPLES)}")
+    # each demo campaign keeps its own data (and its own clock) unless told otherwise
+    if data_dir is None:
+        data_dir = Path("./parflow-demo" if campaign == "haiphong-2021" else f"./parflow-demo-{campaign}")
+
     def action() -> None:
         from parflow.notify.catcher import MailCatcher, mail_dir
 
+        assert data_dir is not None
         base_url = f"http://{host}:{port}"
         settings = demo_module.demo_settings(data_dir, base_url)
         bootstrap = Runtime(settings=settings, db=Database(settings.effective_database_url))
-        example = demo_module.read_example(bootstrap)
+        example = demo_module.read_example(bootstrap, demo_module.EXAMPLES[campaign])
         clock = demo_module.demo_clock(data_dir, example)
         # all outgoing mail goes to a built-in SMTP server on 127.0.0.1, browsable at /demo/mail
         catcher = MailCatcher(mail_dir(settings.data_dir), clock=clock, preferred_port=port + 25).start()
@@ -389,7 +407,9 @@ def demo(
             settings = catcher.route(settings)
             rt = Runtime(settings=settings, db=bootstrap.db, clock=clock)
             report, accounts, password = demo_module.prepare(rt, example)
-            _print_accounts(accounts, password, base_url, report.campaign_code, clock.now())
+            _print_accounts(
+                accounts, password, base_url, report.campaign_code, clock.now(), accounts_hint(campaign)
+            )
             typer.echo(
                 f"Mail: every message is caught by smtp://{catcher.host}:{catcher.port} "
                 f"and shown at {base_url}/demo/mail"
@@ -417,7 +437,15 @@ def demo(
     _run(action)
 
 
-def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) -> None:  # type: ignore[no-untyped-def]
+def accounts_hint(campaign: str) -> tuple[set[str], str, bool]:
+    """Which agencies' accounts the demo lists, their e-mail domain, and whether the 2021 walk-through
+    applies."""
+    if campaign == "haiphong-2021":
+        return {"sgtvt", "q-duong-kinh"}, "haiphong.example", True
+    return {"ttr", "p-hong-bang"}, "2025.haiphong.example", False
+
+
+def _print_accounts(accounts, password: str, base_url: str, campaign: str, now, hint) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     from parflow.cli.console import table_console
@@ -431,7 +459,7 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
     for heading in ("role", "agency", "name", "e-mail", "lang"):
         table.add_column(heading)
     # every campaign-wide account, and two agencies' accounts as examples of the pattern
-    shown_agencies = {"sgtvt", "q-duong-kinh"}
+    shown_agencies, domain, walk_through = hint
     for a in accounts:
         if a.agency is None or a.agency in shown_agencies:
             table.add_row(a.role, a.agency or "", a.name, a.email, a.language)
@@ -439,14 +467,15 @@ def _print_accounts(accounts, password: str, base_url: str, campaign: str, now) 
     hidden = sum(1 for a in accounts if a.agency and a.agency not in shown_agencies)
     if hidden:
         console.print(
-            f"… and {hidden} more agency accounts: dau-moi.<agency>@haiphong.example (focal point) and "
-            "lanh-dao.<agency>@haiphong.example (head)."
+            f"… and {hidden} more agency accounts: dau-moi.<agency>@{domain} (focal point) and "
+            f"lanh-dao.<agency>@{domain} (head)."
         )
-    console.print(
-        "Try it: Sở Giao thông vận tải has finished its self-assessment but not sent it. Sign in at "
-        f"{base_url}/ as dau-moi.sgtvt@haiphong.example, open 'Hồ sơ của cơ quan' and send it "
-        "(see README, 'Using the web application')."
-    )
+    if walk_through:
+        console.print(
+            "Try it: Sở Giao thông vận tải has finished its self-assessment but not sent it. Sign in at "
+            f"{base_url}/ as dau-moi.sgtvt@haiphong.example, open 'Hồ sơ của cơ quan' and send it "
+            "(see README, 'Using the web application')."
+        )
     console.print(f"Web: {base_url}/   API docs: {base_url}/docs   Stop: Ctrl-C")
 
 

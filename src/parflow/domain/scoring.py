@@ -183,3 +183,49 @@ def rank_within_groups(
         ordered = sorted(totals, key=lambda k: (ranks[k], (tie_order or {}).get(k, str(k))))
         result.extend(Ranked(k, group, totals[k], ranks[k], classify(totals[k], bands)) for k in ordered)
     return result
+
+
+@dataclass(frozen=True)
+class HeadBand:
+    """One level of the heads' classification: the unit's index must reach `min` and every
+    condition given must hold (a condition left None does not apply)."""
+
+    label_vi: str
+    label_en: str
+    min: Decimal
+    # every field (level-1 criterion) at least this share of its maximum, e.g. 0.5
+    min_field_share: Decimal | None = None
+    # not among the last N units of its group
+    not_in_last: int | None = None
+    # satisfaction index (SIPAS) at least this percentage
+    min_sipas: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    total: Decimal
+    rank: int
+    group_size: int
+    # each field's points over its maximum
+    field_shares: Mapping[str, Decimal]
+    sipas: Decimal | None
+
+
+def head_band_holds(band: HeadBand, unit: UnitOutcome) -> bool:
+    if unit.total < band.min:
+        return False
+    if band.min_field_share is not None and any(s < band.min_field_share for s in unit.field_shares.values()):
+        return False
+    if band.not_in_last is not None and unit.rank > unit.group_size - band.not_in_last:
+        return False
+    # a unit without a SIPAS figure cannot show it reached the threshold
+    return band.min_sipas is None or (unit.sipas is not None and unit.sipas >= band.min_sipas)
+
+
+def classify_head(unit: UnitOutcome, bands: Sequence[HeadBand]) -> HeadBand | None:
+    """The first level (best first) whose index threshold and conditions the unit meets: a unit
+    whose index reaches a level but misses one of its conditions falls to the next level."""
+    for band in bands:
+        if head_band_holds(band, unit):
+            return band
+    return None

@@ -57,6 +57,9 @@ class Campaign(SQLModel, table=True):
     previous_campaign: str | None = Field(default=None, max_length=64)
     # or last year's published figures imported from a file (services/results/previous.py)
     previous_results: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # the heads' classification rule from the campaign YAML ({"basis", "bands": [{label, min,
+    # conditions}]}), or None when the campaign publishes none
+    head_classification: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # who the e-mails come from and whom to call: {"sender": {name, email}, "contact": {name,
     # phone, email}}, either part absent when the campaign YAML names none
     mail_identity: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

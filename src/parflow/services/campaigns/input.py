@@ -84,6 +84,26 @@ class Band(_Strict):
     min: Annotated[Decimal, Field(ge=0, le=100)]
 
 
+class HeadConditions(_Strict):
+    min_field_share: Annotated[Decimal, Field(gt=0, le=1)] | None = None
+    not_in_last: Annotated[int, Field(ge=1, le=50)] | None = None
+    min_sipas: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+
+
+class HeadBandSpec(_Strict):
+    label: Label
+    min: Annotated[Decimal, Field(ge=0, le=100)]
+    conditions: HeadConditions = HeadConditions()
+
+
+class HeadClassificationSpec(_Strict):
+    """How each unit's head is classified from the unit's results (bands best first, each with an
+    index threshold and optional conditions); `basis` says where the rule comes from."""
+
+    basis: str = Field(default="", max_length=1000)
+    bands: tuple[HeadBandSpec, ...] = Field(min_length=1)
+
+
 class CriteriaRef(_Strict):
     file: str
     groups: tuple[Group, ...] = Field(min_length=1)
@@ -111,6 +131,9 @@ class ContactSpec(_Strict):
 class DemoSpec(_Strict):
     as_of: datetime | None = None
     password: str | None = None
+    # last year's published figures (a `parflow previous-results import` file beside campaign.yaml),
+    # imported on the demo's first run
+    previous_results: str | None = None
 
 
 DEFAULT_BANDS = (
@@ -149,6 +172,8 @@ class CampaignSpec(_Strict):
     authority: AuthoritySpec | None = None
     # the campaign (code) of the year before, whose published results these are compared with
     previous_campaign: Slug | None = None
+    # the heads' classification from their unit's results (none: not published)
+    head_classification: HeadClassificationSpec | None = None
 
 
 @dataclass
@@ -292,6 +317,19 @@ def _check_references(
     mins = [b.min for b in spec.classification]
     if mins != sorted(mins, reverse=True):
         problems.append(doc.problem(("classification",), "classification bands must go from best to worst"))
+    if spec.head_classification:
+        heads = spec.head_classification.bands
+        if heads[-1].min != 0 or heads[-1].conditions != HeadConditions():
+            problems.append(
+                doc.problem(
+                    ("head_classification", "bands"),
+                    "the last level of the heads' classification must start at 0 with no conditions",
+                )
+            )
+        if [b.min for b in heads] != sorted((b.min for b in heads), reverse=True):
+            problems.append(
+                doc.problem(("head_classification", "bands"), "the heads' levels must go from best to worst")
+            )
     return problems
 
 
@@ -364,7 +402,7 @@ def _digest(
     campaign = spec.model_dump(mode="json", exclude={"agencies", "people", "demo"})
     # keys added later count only when given, so a folder written before them keeps its digest
     # (and loading it again stays a no-op)
-    for later in ("authority", "previous_campaign"):
+    for later in ("authority", "previous_campaign", "head_classification"):
         if campaign.get(later) is None:
             campaign.pop(later, None)
     payload = {

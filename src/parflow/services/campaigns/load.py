@@ -70,6 +70,9 @@ def load_campaign(session: Session, rt: Runtime, data: CampaignInput) -> LoadRep
     campaign.classification = [b.model_dump(mode="json") for b in spec.classification]
     campaign.authority = spec.authority.model_dump(mode="json") if spec.authority else {}
     campaign.previous_campaign = spec.previous_campaign
+    campaign.head_classification = (
+        spec.head_classification.model_dump(mode="json") if spec.head_classification else None
+    )
     identity = {
         part: value.model_dump(mode="json")
         for part, value in (("sender", spec.sender), ("contact", spec.contact))

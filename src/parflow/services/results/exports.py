@@ -24,6 +24,7 @@ HEADINGS = {
     "total": "Chỉ số CCHC (điểm)",
     "sipas": "Chỉ số hài lòng SIPAS (%)",
     "classification": "Xếp loại",
+    "head_classification": "Xếp loại người đứng đầu",
     "rank_change": "Thay đổi xếp hạng so với năm trước (bậc, dương là tăng)",
     "total_change": "Thay đổi Chỉ số CCHC so với năm trước (điểm)",
     "decision": "Quyết định công bố",
@@ -81,6 +82,13 @@ def columns_for(payload: dict[str, Any], fields: list[dict[str, Any]], *, flat: 
         Column(HEADINGS["sipas"], lambda r: _num(r["sipas_percent"]), True),
         Column(HEADINGS["classification"], lambda r: (r["classification"] or {}).get("vi", "")),
     ]
+    # only campaigns that declare the heads' rule have the column (older payloads have no key)
+    if payload.get("head_classification"):
+        columns.append(
+            Column(
+                HEADINGS["head_classification"], lambda r: (r.get("head_classification") or {}).get("vi", "")
+            )
+        )
     if payload.get("previous"):
         columns += [
             Column(HEADINGS["rank_change"], lambda r: _change(r, "rank")),
@@ -100,6 +108,33 @@ def columns_for(payload: dict[str, Any], fields: list[dict[str, Any]], *, flat: 
         Column(LATE_HEADINGS[1], lambda r: _late_days(r, "appraisal_late_days")),
     ]
     return columns
+
+
+def _pct(share: Any) -> str:
+    return f"{Decimal(str(share)) * 100:.0f}"
+
+
+def head_band_text(band: dict[str, Any], lang: str = "vi") -> str:
+    """'Hoàn thành tốt nhiệm vụ: Chỉ số CCHC từ 85 điểm, mọi lĩnh vực đạt từ 60 % điểm tối đa': one
+    level of the heads' rule as the results page, the report and the exports state it."""
+    en = lang == "en"
+    minimum = Decimal(str(band["min"]))
+    number = f"{minimum:g}" if en else f"{minimum:g}".replace(".", ",")
+    parts = [f"PAR Index at least {number}" if en else f"Chỉ số CCHC từ {number} điểm"]
+    conditions = band.get("conditions") or {}
+    if conditions.get("min_field_share") is not None:
+        pct = _pct(conditions["min_field_share"])
+        parts.append(
+            f"every field at least {pct}% of its maximum" if en else f"mọi lĩnh vực đạt từ {pct}% điểm tối đa"
+        )
+    if conditions.get("not_in_last") is not None:
+        n = conditions["not_in_last"]
+        parts.append(f"not among the last {n} of its group" if en else f"không thuộc {n} đơn vị cuối nhóm")
+    if conditions.get("min_sipas") is not None:
+        sipas = f"{Decimal(str(conditions['min_sipas'])):g}"
+        parts.append(f"SIPAS at least {sipas}%" if en else f"SIPAS từ {sipas.replace('.', ',')}%")
+    label = band["label"]["en" if en else "vi"]
+    return f"{label}: " + ", ".join(parts)
 
 
 def decision_text(decision: dict[str, Any] | None, lang: str = "vi") -> str:

@@ -19,7 +19,7 @@ from docx.shared import Cm, Pt
 
 from parflow.i18n import format_date, format_instant
 from parflow.services.results.analysis import analyse, fields_of
-from parflow.services.results.exports import decision_text
+from parflow.services.results.exports import decision_text, head_band_text
 
 
 def _vi(value: str | Decimal | None) -> str:
@@ -127,6 +127,13 @@ def to_docx(payload: dict[str, Any]) -> bytes:
         source = "kết quả đã công bố" if previous["source"] == "campaign" else "số liệu nhập từ tệp"
         note = f" ({previous['note']})" if previous.get("note") else ""
         document.add_paragraph(f"So sánh với năm {previous['index_year']}: {source}{note}.")
+    rule = payload.get("head_classification")
+    if rule:
+        document.add_paragraph("Xếp loại người đứng đầu theo kết quả Chỉ số CCHC của cơ quan, đơn vị:")
+        for band in rule["bands"]:
+            document.add_paragraph(head_band_text(band), style="List Bullet")
+        if rule.get("basis"):
+            document.add_paragraph(f"Căn cứ: {rule['basis']}")
 
     document.add_heading("3. Kết quả theo nhóm", 1)
     for group in payload["groups"]:
@@ -141,6 +148,9 @@ def to_docx(payload: dict[str, Any]) -> bytes:
             "Chỉ số CCHC",
             "Xếp loại",
         ]
+        heads = bool(payload.get("head_classification"))
+        if heads:
+            headings.append("Xếp loại người đứng đầu")
         if previous:
             headings += ["Thay đổi hạng", "Thay đổi điểm"]
         table_rows = []
@@ -155,6 +165,8 @@ def to_docx(payload: dict[str, Any]) -> bytes:
                 _vi(row["total"]),
                 (row.get("classification") or {}).get("vi", "—"),
             ]
+            if heads:
+                values.append((row.get("head_classification") or {}).get("vi", "—"))
             if previous:
                 values += [rank_change_text(change.get("rank")), _signed(change.get("total"))]
             table_rows.append(values)

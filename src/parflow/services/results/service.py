@@ -19,7 +19,14 @@ from sqlmodel import Session, col, select
 
 from parflow.domain.errors import Conflict, Forbidden, GuardFailed, Invalid, NotFound, Unmet
 from parflow.domain.roles import AGENCY_ROLES, Role
-from parflow.domain.scoring import Band, index_of, rank_within_groups
+from parflow.domain.scoring import (
+    Band,
+    HeadBand,
+    UnitOutcome,
+    classify_head,
+    index_of,
+    rank_within_groups,
+)
 from parflow.domain.workflow import Label
 from parflow.i18n import t
 from parflow.i18n.collation import sort_vietnamese
@@ -75,6 +82,48 @@ class Decision:
 
 def bands_of(campaign: Campaign) -> list[Band]:
     return [Band(b["label"]["vi"], b["label"]["en"], Decimal(str(b["min"]))) for b in campaign.classification]
+
+
+def head_bands_of(campaign: Campaign) -> list[HeadBand]:
+    rule = campaign.head_classification or {}
+
+    def decimal(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    return [
+        HeadBand(
+            b["label"]["vi"],
+            b["label"]["en"],
+            Decimal(str(b["min"])),
+            min_field_share=decimal(b.get("conditions", {}).get("min_field_share")),
+            not_in_last=b.get("conditions", {}).get("not_in_last"),
+            min_sipas=decimal(b.get("conditions", {}).get("min_sipas")),
+        )
+        for b in rule.get("bands", [])
+    ]
+
+
+def _classify_heads(
+    groups: dict[str, list[dict[str, Any]]], maxima: dict[str, dict[str, Decimal]], bands: list[HeadBand]
+) -> None:
+    """Give each ranked row its head's level (in place): part of what publication freezes."""
+    for rows in groups.values():
+        for row in rows:
+            field_max = maxima.get(row["criteria_set"] or "", {})
+            shares = {
+                code: Decimal(value) / field_max[code]
+                for code, value in row["fields"].items()
+                if value is not None and field_max.get(code)
+            }
+            unit = UnitOutcome(
+                total=Decimal(row["total"]),
+                rank=row["rank"],
+                group_size=len(rows),
+                field_shares=shares,
+                sipas=None if row["sipas_percent"] is None else Decimal(row["sipas_percent"]),
+            )
+            band = classify_head(unit, bands)
+            row["head_classification"] = {"vi": band.label_vi, "en": band.label_en} if band else None
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -159,9 +208,18 @@ def compute(session: Session, rt: Runtime, campaign: Campaign) -> dict[str, Any]
         )
         groups.setdefault(ranked.group, []).append(row)
     set_by_group = {g: s for s in sets.values() for g in s.groups}
+    head_bands = head_bands_of(campaign)
+    if head_bands:
+        maxima = {
+            s.code: {c.code: c.max_score for c in criteria.get(s.id or 0, []) if c.level == 1}
+            for s in sets.values()
+        }
+        _classify_heads(groups, maxima, head_bands)
     return {
         "campaign": {"code": campaign.code, "title": campaign.title, "index_year": campaign.index_year},
         "classification": [{"label": {"vi": b.label_vi, "en": b.label_en}, "min": _s(b.min)} for b in bands],
+        # the rule as declared, so the published page can state it (absent: no heads' levels)
+        **({"head_classification": campaign.head_classification} if head_bands else {}),
         "criteria_sets": [
             {
                 "code": s.code,

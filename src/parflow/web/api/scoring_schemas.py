@@ -316,6 +316,8 @@ class ResultRowOut(BaseModel):
     fields: dict[str, str]
     sipas_percent: str | None
     classification: LabelOut | None
+    # the head's level under the campaign's rule (absent: the campaign declares none)
+    head_classification: LabelOut | None = None
     complete: bool
     state: dict[str, str] | None = None
     change: ResultChangeOut | None = None
@@ -364,6 +366,29 @@ class BandOut(BaseModel):
     min: str
 
 
+class HeadConditionsOut(BaseModel):
+    """Each given condition must hold: every field at least `min_field_share` of its maximum, the
+    unit not among the last `not_in_last` of its group, SIPAS at least `min_sipas` percent."""
+
+    min_field_share: str | None = None
+    not_in_last: int | None = None
+    min_sipas: str | None = None
+
+
+class HeadBandOut(BaseModel):
+    label: LabelOut
+    min: str
+    conditions: HeadConditionsOut
+
+
+class HeadRuleOut(BaseModel):
+    """How heads are classified from their unit's results: levels best first; `basis` names where
+    the rule comes from."""
+
+    basis: str
+    bands: list[HeadBandOut]
+
+
 class ResultCampaignOut(BaseModel):
     code: str
     title: str
@@ -377,6 +402,7 @@ class ResultsOut(BaseModel):
     audit_head: AuditHeadOut | None = None
     preview: bool = False
     classification: list[BandOut]
+    head_classification: HeadRuleOut | None = None
     criteria_sets: list[ResultSetOut]
     groups: list[ResultGroupOut]
     excluded: list[ExcludedOut]

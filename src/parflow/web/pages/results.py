@@ -20,7 +20,7 @@ from parflow.i18n import format_score
 from parflow.services.results import previous as previous_year
 from parflow.services.results import service as results
 from parflow.services.results.analysis import analyse
-from parflow.services.results.exports import decision_text
+from parflow.services.results.exports import decision_text, head_band_text
 from parflow.store.models import Campaign
 from parflow.web.deps import RuntimeDep
 from parflow.web.pages.charts import agency_field_chart, agency_name, field_chart, ranking_chart
@@ -53,12 +53,16 @@ def results_short(code: str = Code) -> Response:
 
 def _common(payload: dict[str, Any], lang: str) -> dict[str, Any]:
     bands = payload.get("classification", [])
+    head_rule = payload.get("head_classification") or {}
     return {
         "payload": payload,
         "band_index": {(b["label"]["vi"], b["label"]["en"]): i for i, b in enumerate(bands)},
         "decision": decision_text(payload.get("decision"), lang),
         "authority": payload.get("authority"),
         "fields_of": {s["code"]: s["fields"] for s in payload.get("criteria_sets", [])},
+        # the heads' rule in words (empty for campaigns without one and payloads frozen before it)
+        "head_rule": [head_band_text(b, lang) for b in head_rule.get("bands", [])],
+        "head_basis": head_rule.get("basis", ""),
     }
 
 
