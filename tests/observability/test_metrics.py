@@ -101,9 +101,10 @@ def test_figures_move_with_events_ticks_and_deliveries(
     assert value(middle, "parflow_outbox_messages", status="pending") == sent
     # the oldest pending message is the agency head's "your report went out" (issue 15), queued at
     # the submit on 10/01 09:00 and waiting for this first delivery run since
-    assert value(middle, "parflow_outbox_oldest_due_seconds") == (
-        datetime(2022, 1, 12, 8, 35, tzinfo=VN) - datetime(2022, 1, 10, 9, 0, tzinfo=VN)
-    ).total_seconds()
+    assert (
+        value(middle, "parflow_outbox_oldest_due_seconds")
+        == (datetime(2022, 1, 12, 8, 35, tzinfo=VN) - datetime(2022, 1, 10, 9, 0, tzinfo=VN)).total_seconds()
+    )
     # the two "submitted" notices to Home Affairs went into the morning's digests, not the queue
     assert value(after, "parflow_outbox_messages", status="digested") == queued["digested"] == 2
     assert value(after, "parflow_outbox_oldest_due_seconds") == 0
