@@ -336,8 +336,7 @@ def outcome_text(outcome: RemindOutcome, lang: str) -> str:
                 "remind.skipped_today",
                 lang,
                 count=len(outcome.already_today),
-                agencies=", ".join(outcome.already_today[:10])
-                + (" …" if len(outcome.already_today) > 10 else ""),
+                agencies=_some(outcome.already_today),
             )
         )
     if outcome.no_recipients:
@@ -346,8 +345,7 @@ def outcome_text(outcome: RemindOutcome, lang: str) -> str:
                 "remind.skipped_nobody",
                 lang,
                 count=len(outcome.no_recipients),
-                agencies=", ".join(outcome.no_recipients[:10])
-                + (" …" if len(outcome.no_recipients) > 10 else ""),
+                agencies=_some(outcome.no_recipients),
             )
         )
     return " ".join(parts)
