@@ -9,16 +9,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from parflow.domain.errors import ParflowError
-from parflow.i18n import t
-from parflow.settings import MissingDatabaseError, Settings, load_settings
-from parflow.yamlsource import SourceError
+if TYPE_CHECKING:
+    from parflow.domain.errors import ParflowError
+    from parflow.settings import Settings
+
+# `parflow --help` imports this module and the command modules, and nothing else of parflow's: each
+# command imports what it uses when it runs (the database, settings, web and mail libraries would
+# take most of a second to load); tests/test_cli_startup.py holds that line.
 
 T = TypeVar("T")
 
@@ -47,23 +48,34 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the errors a user can fix into one line on stderr and exit status 1."""
+    # each `except` names its class only when an error reaches it, through `_loaded`: the libraries
+    # are not imported for this (a command that never loaded SQLAlchemy cannot raise its errors)
     try:
         yield
-    except SourceError as exc:
+    except _loaded("parflow.yamlsource", "SourceError") as exc:
         typer.echo("\n".join(f"parflow: {p}" for p in exc.problems), err=True)
         raise typer.Exit(1) from None
-    except ParflowError as exc:
+    except _loaded("parflow.domain.errors", "ParflowError") as exc:
+        from parflow.i18n import t
+
         fail(t(exc.key, "en", **exc.params) + _unmet(exc))
-    except OperationalError as exc:
+    except _loaded("sqlalchemy.exc", "OperationalError") as exc:
         fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
-    except SQLAlchemyError as exc:
+    except _loaded("sqlalchemy.exc", "SQLAlchemyError") as exc:
         fail(f"database error: {exc.__class__.__name__}")
-    except MissingDatabaseError as exc:
+    except _loaded("parflow.settings", "MissingDatabaseError") as exc:
         fail(str(exc))
-    except ValidationError as exc:
+    except _loaded("pydantic_core", "ValidationError") as exc:
         fail("bad setting: " + "; ".join(_setting_problem(e) for e in exc.errors()))
     except OSError as exc:
         fail(str(exc))
+
+
+def _loaded(module: str, name: str) -> Any:
+    """The exception class `module.name` if that module is imported, else an empty tuple, which
+    an `except` clause matches nothing with: no error of a module never imported can be raised."""
+    loaded = sys.modules.get(module)
+    return getattr(loaded, name) if loaded is not None else ()
 
 
 def _setting_problem(error) -> str:  # type: ignore[no-untyped-def]
@@ -72,6 +84,8 @@ def _setting_problem(error) -> str:  # type: ignore[no-untyped-def]
 
 
 def _unmet(exc: ParflowError) -> str:
+    from parflow.i18n import t
+
     unmet = getattr(exc, "unmet", None) or []
     return (" " + " ".join(t(u.key, "en", **u.params) for u in unmet)) if unmet else ""
 
@@ -84,6 +98,7 @@ def _runtime(settings: Settings | None = None, *, announce: bool = False):  # ty
     whose output is their log): a script still gets exactly one line on stderr for an error.
     """
     from parflow.services.common.runtime import build_runtime
+    from parflow.settings import load_settings
 
     settings = settings or load_settings()
     settings.require_database()

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import getpass
-import json
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +11,6 @@ from typing import Annotated
 import typer
 
 from parflow.cli.app import _run, _runtime, app, campaign_app, db_app, fail, users_app, workflow_app
-from parflow.domain.workflow import mermaid
-from parflow.settings import load_settings
 
 # --- database ------------------------------------------------------------------------------------
 
@@ -111,6 +105,9 @@ def status(
     ] = None,
 ) -> None:
     """Every agency's state, next deadline, overdue flag and publication risk."""
+    import csv
+    import json
+
     from parflow.services.common.spreadsheet import safe_cell
     from parflow.services.monitoring.status import STATUS_FIELDS, campaign_status, iter_status
 
@@ -216,6 +213,8 @@ def _status_table(rows) -> None:  # type: ignore[no-untyped-def]
 @users_app.command("set-password")
 def set_password(email: str) -> None:
     """Set a person's password: read from standard input, or prompted twice on a terminal."""
+    import getpass
+
     from parflow.services.accounts import users
 
     if sys.stdin.isatty():
@@ -258,6 +257,8 @@ def workflow_diagram(
     name: str, lang: Annotated[str, typer.Option("--lang", help="vi or en state labels")] = "vi"
 ) -> None:
     """Print the workflow as a Mermaid state diagram."""
+    from parflow.domain.workflow import mermaid
+    from parflow.settings import load_settings
 
     def action() -> None:
         rt_settings = load_settings()
@@ -284,6 +285,7 @@ def serve(
     import uvicorn
 
     from parflow.observability.logs import configure_logging
+    from parflow.settings import load_settings
 
     def action() -> None:
         settings = load_settings()
@@ -378,6 +380,8 @@ def demo(
     ] = "haiphong-2021",
 ) -> None:
     """The one-command start: Hải Phòng 2021 on embedded SQLite, accounts printed, web + API served."""
+    import logging
+
     import uvicorn
 
     from parflow import demo as demo_module
@@ -488,6 +492,9 @@ def campaign_delete(
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation (scripts)")] = False,
 ) -> None:
     """Delete a campaign and everything in it (e.g. to import its backup over it); people stay."""
+    import getpass
+    import logging
+
     from parflow.services.backup.delete import delete_campaign, describe_campaign
 
     def action() -> None:
@@ -577,7 +584,7 @@ def config_command() -> None:
     """Print the settings in effect (no secrets): database, folders, addresses, mail server."""
     import os
 
-    from parflow.settings import ENV_FILE_VARIABLE, shipped_dir
+    from parflow.settings import ENV_FILE_VARIABLE, load_settings, shipped_dir
 
     def action() -> None:
         s = load_settings()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -41,6 +38,8 @@ def tick_command(
     ] = False,
 ) -> None:
     """One scheduler pass: queue every reminder and escalation due by then, then deliver the outbox."""
+    import asyncio
+
     from parflow.notify.catcher import route_to_running_catcher
     from parflow.notify.delivery import deliver_pending
     from parflow.services.deadlines.tick import tick
@@ -72,6 +71,8 @@ FUTURE_TOLERANCE = timedelta(minutes=1)
 def _refuse_future(rt, present: datetime, *, allow: bool, sending: bool) -> None:  # type: ignore[no-untyped-def]
     """A tick ahead of the present queues tomorrow's reminders today: a running scheduler sends
     them at once, and their unique keys then block the real ones. Refused unless asked for."""
+    from zoneinfo import ZoneInfo
+
     asked = rt.clock.now()
     if asked <= present + FUTURE_TOLERANCE:
         return
@@ -117,6 +118,8 @@ def scheduler_command(
     ] = None,
 ) -> None:
     """The scheduler process: periodic ticks and outbox delivery until SIGTERM or Ctrl-C."""
+    import asyncio
+
     from parflow.observability.logs import configure_logging
     from parflow.scheduler.runner import serve
 
@@ -174,6 +177,8 @@ def simulate_command(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """A dry run of the campaign calendar, day by day; the database is left unchanged."""
+    import json
+
     from parflow.services.simulation.behaviour import load_behaviour
     from parflow.services.simulation.run import simulate
 

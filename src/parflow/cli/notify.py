@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 
 from parflow.cli.app import _run, _runtime, app, fail
-from parflow.domain.notices import NOTIFICATION_KINDS
-from parflow.i18n import LANGUAGES, t
-from parflow.settings import load_settings
 
 notifications_app = typer.Typer(
     help="E-mail messages: preview templates, deliver the outbox.", no_args_is_help=True
@@ -28,8 +24,11 @@ def preview(
     ] = 0,
 ) -> None:
     """Render one kind of message with sample data, as its recipient would see it."""
+    from parflow.domain.notices import NOTIFICATION_KINDS
+    from parflow.i18n import LANGUAGES, t
     from parflow.notify.render import RenderError, render
     from parflow.notify.samples import SAMPLES
+    from parflow.settings import load_settings
 
     if format not in ("text", "html"):
         raise typer.BadParameter("use text or html", param_hint="--format")
@@ -67,8 +66,11 @@ def deliver(
     limit: Annotated[int, typer.Option("--limit", help="at most this many messages", min=1)] = 500,
 ) -> None:
     """Send the messages that are due now (what the scheduler does every minute)."""
+    import asyncio
+
     from parflow.notify.catcher import route_to_running_catcher
     from parflow.notify.delivery import deliver_pending
+    from parflow.settings import load_settings
 
     def action() -> None:
         settings = route_to_running_catcher(load_settings())

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from parflow.cli.app import _run, _runtime, app, fail
-from parflow.domain.errors import Invalid
-from parflow.i18n import t
 
 survey_app = typer.Typer(help="Sociological survey results.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
@@ -22,6 +19,8 @@ def survey_import(
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX, one row per agency")],
 ) -> None:
     """Import survey scores and SIPAS per agency; any bad row rejects the whole file."""
+    from parflow.domain.errors import Invalid
+    from parflow.i18n import t
     from parflow.services.results.survey import import_survey
 
     def action() -> None:
@@ -64,6 +63,8 @@ def previous_import(
     ] = None,
 ) -> None:
     """Import last year's published results (rank, total, fields); any bad row rejects the whole file."""
+    from parflow.domain.errors import Invalid
+    from parflow.i18n import t
     from parflow.services.results.previous import MAX_BYTES, import_previous
 
     def action() -> None:
@@ -99,6 +100,8 @@ def results_command(
     ] = False,
 ) -> None:
     """The published results of a campaign (or, with --preview, the table as it stands now)."""
+    import json
+
     from parflow.services.common.lookups import get_campaign
     from parflow.services.results import exports as result_exports
     from parflow.services.results import report as result_report
