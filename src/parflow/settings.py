@@ -16,7 +16,6 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 # The checkout's root, for the editable install the README uses: workflows/, notifications/ and
 # examples/ live beside src/ so that non-programmers can read and edit them.
@@ -164,6 +163,8 @@ class Settings(BaseSettings):
         # the database URL may carry a password: show where the database is, never the password
         for name, value in super().__repr_args__():
             if name == "database_url" and value:
+                from sqlalchemy.engine import make_url
+
                 try:
                     value = make_url(value).render_as_string(hide_password=True)
                 except Exception:  # not a URL SQLAlchemy can read: show nothing of it
@@ -202,6 +203,9 @@ class Settings(BaseSettings):
 
     def database_label(self) -> str:
         """Where the database is, for start-up lines and logs: never the password."""
+        # imported here: commands without a database (workflow, notifications preview) need no SQLAlchemy
+        from sqlalchemy.engine import make_url
+
         try:
             return make_url(self.effective_database_url).render_as_string(hide_password=True)
         except Exception:  # not a URL SQLAlchemy can read: it will fail with its own message

@@ -23,12 +23,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser, Parser
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import Any
-
-from aiosmtpd.controller import Controller
+from typing import TYPE_CHECKING, Any
 
 from parflow.clock import Clock, SystemClock
 from parflow.settings import Settings, SmtpSecurity
+
+if TYPE_CHECKING:
+    from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
 STATE_FILE = "catcher.json"
@@ -95,6 +96,10 @@ class MailCatcher:
         self._controller: Controller | None = None
 
     def start(self) -> MailCatcher:
+        # the SMTP server library is loaded by the demo that starts one, not by `parflow tick` and
+        # `notifications deliver`, which only look for a running catcher
+        from aiosmtpd.controller import Controller
+
         self.directory.mkdir(parents=True, exist_ok=True)
         candidates = (
             [self.preferred_port] if self.preferred_port and port_is_free(self.preferred_port) else []
