@@ -72,14 +72,17 @@ except SystemExit:
 with open(out, "w") as f:
     json.dump(sorted(sys.modules), f)
 """
-# the same for a one-command Typer app: what Typer itself loads to print a help page (with
+# the same for a two-command Typer app: what Typer itself loads to print a group's help page (with
 # Vietnamese in it, as parflow's has: Rich then loads its Unicode width tables)
 BARE_TYPER = """
 import json, sys, typer
 out = sys.argv[1]
 app = typer.Typer(add_completion=False)
 @app.command()
-def only() -> None:
+def one() -> None:
+    "Hải Phòng."
+@app.command()
+def two() -> None:
     "Hải Phòng."
 try:
     app(["--help"], prog_name="bare")
