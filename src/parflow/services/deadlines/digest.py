@@ -39,6 +39,7 @@ from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.due import CampaignDeadlines, answered_milestones
+from parflow.services.deadlines.queue import insert_new, message_row
 from parflow.store.models import (
     Agency,
     AuditEntry,
@@ -101,6 +102,8 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
             roles = _reader_roles(session, cid, by_campaign[cid])
             held = _held(session, cid, by_campaign[cid])
             shared = digest_context(session, rt, campaign, CampaignDeadlines(session, campaign), now)
+            digests: list[dict[str, Any]] = []
+            listed: dict[str, list[Notification]] = {}
             for person_id in by_campaign[cid]:
                 rows = held.get(person_id, [])
                 if shared is None and not rows:
@@ -115,20 +118,26 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
                 context["events"] = [_event(row) for row in rows]
                 context["events_total"] = len(rows)
                 context["event_groups"] = group_events(context["events"], board_path(campaign))
-                if outbox.enqueue(
-                    session,
-                    key=digest_key(cid, person_id, today),
-                    kind=KIND,
-                    person=people[person_id],
-                    now=now,
-                    context=context,
-                    campaign_id=cid,
-                    role=context["audience"],
-                ):
-                    written += 1
-                    for row in rows:
-                        row.status = outbox.DIGESTED
-                        session.add(row)
+                key = digest_key(cid, person_id, today)
+                digests.append(
+                    message_row(
+                        key=key,
+                        kind=KIND,
+                        person=people[person_id],
+                        now=now,
+                        context=context,
+                        campaign_id=cid,
+                        role=context["audience"],
+                    )
+                )
+                listed[key] = rows
+            # the campaign's digests in one statement; a digest another tick wrote first is
+            # skipped, and only the events of a digest written here are marked as listed
+            for key in insert_new(session, digests):
+                written += 1
+                for row in listed[key]:
+                    row.status = outbox.DIGESTED
+                    session.add(row)
     return written
 
 

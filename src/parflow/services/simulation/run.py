@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, func, select, update
 
 from parflow.clock import FixedClock
@@ -330,7 +331,14 @@ def _fill_scores(
                 session.expire(obj)
 
 
-def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action, memo: RunMemo) -> str:
+def _do(
+    session: Session,
+    srt: Runtime,
+    campaign: Campaign,
+    action: Action,
+    memo: RunMemo,
+    submissions: dict[int, Submission],
+) -> str:
     now = srt.clock.now()
     if action.what == "publish":
         approved = session.exec(
@@ -346,11 +354,7 @@ def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action, memo
         row.published_at = now
         session.add(row)
         return f"published ({len(approved)} approved agencies)"
-    submission = session.exec(
-        select(Submission).where(
-            Submission.campaign_id == campaign.id, Submission.agency_id == action.agency_id
-        )
-    ).one()
+    submission = submissions[action.agency_id or 0]
     if action.what == "appraise":
         appraisal = srt.workflows.definition(campaign.workflow_name).phases.get("appraisal", ())
         if submission.state not in appraisal:
@@ -378,10 +382,16 @@ def _apply_all(
 
     def use_case(session: Session) -> None:
         codes = {a.id: a.code for a in session.exec(select(Agency).where(Agency.campaign_id == campaign.id))}
+        # read once for the instant rather than once per action: the session's identity map hands
+        # every action the same (current) objects a query per action would
+        submissions = {
+            s.agency_id: s
+            for s in session.exec(select(Submission).where(Submission.campaign_id == campaign.id))
+        }
         for action in actions:
             try:
                 with session.begin_nested():
-                    outcome = _do(session, srt, campaign, action, memo)
+                    outcome = _do(session, srt, campaign, action, memo, submissions)
             except ParflowError as exc:
                 unmet = " ".join(t(u.key, "en", **u.params) for u in getattr(exc, "unmet", []))
                 outcome = f"refused: {t(exc.key, 'en', **exc.params)} {unmet}".strip()
@@ -444,6 +454,7 @@ def simulate(
         last_id = sdb.run(reset)
         with sdb.read() as session:
             actions = plan_actions(session, campaign, behaviour) if behaviour else []
+            nxt = _next_due(session, campaign.id or 0)
         finish = calendar.end_of_day(last)
         memo = RunMemo()
         index = 0
@@ -451,7 +462,6 @@ def simulate(
         last_tick: datetime | None = None
         digested: date | None = None  # the last working day a tick ran from 07:00 on
         while True:
-            nxt = _next_due(sdb, campaign.id or 0)
             action_at = actions[index].at if index < len(actions) else None
             # the scheduler ticks every minute, so each working day's digest goes out at 07:00
             # even on a day without a reminder step: wake for it too
@@ -480,7 +490,9 @@ def simulate(
                 if calendar.is_working_day(today) and instant >= calendar.at_local(today, SEND_FROM):
                     digested = today
                 result.ticks += 1
-            last_id = _collect(sdb, campaign.id or 0, last_id, calendar.local_date, result)
+            last_id, nxt = sdb.run(
+                lambda s, after=last_id: _collect(s, campaign.id or 0, after, calendar.local_date, result)
+            )
     if progress:
         progress(first, last, last)
     result.seconds = _time.perf_counter() - started
@@ -495,12 +507,16 @@ def _next_digest(calendar: WorkingCalendar, now: datetime, digested: date | None
     return max(calendar.at_local(day, SEND_FROM), now)
 
 
-def _next_due(db: object, campaign_id: int) -> datetime | None:
-    with db.read() as session:  # type: ignore[attr-defined]
-        subs = session.exec(
-            select(func.min(Submission.next_due_at)).where(Submission.campaign_id == campaign_id)
-        ).one()
-        camp = session.exec(select(Campaign.next_due_at).where(Campaign.id == campaign_id)).one()
+def _next_due(session: Session, campaign_id: int) -> datetime | None:
+    """The campaign's next planned instant: its own or its earliest submission's (one query)."""
+    subs, camp = session.execute(
+        sa_select(
+            select(func.min(Submission.next_due_at))
+            .where(Submission.campaign_id == campaign_id)
+            .scalar_subquery(),
+            select(Campaign.next_due_at).where(Campaign.id == campaign_id).scalar_subquery(),
+        )
+    ).one()
     found = [_aware(x) for x in (subs, camp) if x is not None]
     return min(found, default=None)
 
@@ -513,25 +529,26 @@ def _aware(value: datetime | str) -> datetime:
 
 
 def _collect(
-    db: object, campaign_id: int, last_id: int, local: Callable[[datetime], date], result: SimulationResult
-) -> int:
-    with db.read() as session:  # type: ignore[attr-defined]
-        rows = session.exec(
-            select(Notification)
-            .where(Notification.campaign_id == campaign_id, col(Notification.id) > last_id)
-            .order_by(col(Notification.id))
-        ).all()
+    session: Session,
+    campaign_id: int,
+    last_id: int,
+    local: Callable[[datetime], date],
+    result: SimulationResult,
+) -> tuple[int, datetime | None]:
+    """Report the messages queued since `last_id`, mark them sent (the scheduler delivers within a
+    minute) and read the next planned instant, all in one transaction; (last id, next instant)."""
+    rows = session.exec(
+        select(Notification)
+        .where(Notification.campaign_id == campaign_id, col(Notification.id) > last_id)
+        .order_by(col(Notification.id))
+    ).all()
     for row in rows:
         (result.folded if row.status == HELD else result.messages).append(_message(row, local))
         last_id = max(last_id, row.id or 0)
     if rows:
-        # the scheduler delivers within a minute: what was collected counts as sent
-        def deliver(session: Session) -> None:
-            session.exec(
-                update(Notification)
-                .where(col(Notification.id).in_([r.id for r in rows]), Notification.status == "pending")
-                .values(status="sent", sent_at=rows[-1].created_at)
-            )
-
-        db.run(deliver)  # type: ignore[attr-defined]
-    return last_id
+        session.exec(
+            update(Notification)
+            .where(col(Notification.id).in_([r.id for r in rows]), Notification.status == "pending")
+            .values(status="sent", sent_at=rows[-1].created_at)
+        )
+    return last_id, _next_due(session, campaign_id)
