@@ -239,12 +239,19 @@ def _first_holder(session: Session, campaign_id: int, role: str, agency_id: int 
     return session.exec(query.order_by(col(RoleAssignment.person_id))).first()
 
 
+ScoreRow = tuple[int, Decimal | None, Decimal | None, Decimal | None]
+
+
 @dataclass
 class RunMemo:
     """What a run reads again and again and never changes during it: leaves and who acts."""
 
     leaves: dict[tuple[int, str, str | None], list[tuple[str, Decimal]]] = field(default_factory=dict)
     actors: dict[tuple[str, int | None], Principal | None] = field(default_factory=dict)
+    # submission → leaf code → (score id, self, appraised, survey): only `_fill_scores` writes
+    # scores during a run, so it keeps this up to date; a refused action (its savepoint rolled
+    # back) forgets it all
+    scores: dict[int, dict[str, ScoreRow]] = field(default_factory=dict)
 
 
 def _actor(
@@ -283,16 +290,24 @@ def _fill_scores(
         if field_code is not None:
             query = query.where(Criterion.field_code == field_code)
         memo.leaves[key] = [(code, max_score) for code, max_score in session.exec(query)]
-    existing = {
-        code: (score_id, self_score, appraised, survey)
-        for score_id, code, self_score, appraised, survey in session.exec(
-            select(
-                Score.id, Score.criterion_code, Score.self_score, Score.appraised_score, Score.survey_score
-            ).where(Score.submission_id == submission.id)
-        )
-    }
+    sid = submission.id or 0
+    existing = memo.scores.get(sid)
+    if existing is None:
+        existing = memo.scores[sid] = {
+            code: (score_id or 0, self_score, appraised, survey)
+            for score_id, code, self_score, appraised, survey in session.exec(
+                select(
+                    Score.id,
+                    Score.criterion_code,
+                    Score.self_score,
+                    Score.appraised_score,
+                    Score.survey_score,
+                ).where(Score.submission_id == submission.id)
+            )
+        }
     inserts: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
+    codes: dict[int, str] = {}  # score id → leaf code, of the updates
     for code, max_score in memo.leaves[key]:
         row = existing.get(code)
         score_id, self_score, appraised, survey = row or (None, None, None, None)
@@ -315,9 +330,21 @@ def _fill_scores(
             inserts.append({"submission_id": submission.id, "criterion_code": code, **values})
         else:
             updates.append({"score_id": score_id, **values})
+            codes[score_id] = code
     table = Score.__table__  # type: ignore[attr-defined]
+    ids: dict[str, int] = {}
     if inserts:
-        session.execute(insert(table), inserts)
+        returned = session.execute(insert(table).returning(table.c.criterion_code, table.c.id), inserts)
+        ids = {code: score_id for code, score_id in returned}
+    for change in inserts + updates:
+        code = str(change.get("criterion_code") or codes[change["score_id"]])  # type: ignore[index]
+        score_id, self_score, appraised, survey = existing.get(code) or (ids[code], None, None, None)
+        existing[code] = (
+            score_id,
+            change.get("self_score", self_score),  # type: ignore[arg-type]
+            change.get("appraised_score", appraised),  # type: ignore[arg-type]
+            change.get("survey_score", survey),  # type: ignore[arg-type]
+        )
     if updates:
         session.execute(
             update(table)
@@ -393,6 +420,7 @@ def _apply_all(
                 with session.begin_nested():
                     outcome = _do(session, srt, campaign, action, memo, submissions)
             except ParflowError as exc:
+                memo.scores.clear()  # the savepoint took back whatever `_fill_scores` wrote
                 unmet = " ".join(t(u.key, "en", **u.params) for u in getattr(exc, "unmet", []))
                 outcome = f"refused: {t(exc.key, 'en', **exc.params)} {unmet}".strip()
             agency = codes.get(action.agency_id, "") if action.agency_id is not None else ""
