@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy import select as sa_select
@@ -537,16 +539,35 @@ def _next_digest(calendar: WorkingCalendar, now: datetime, digested: date | None
 
 def _next_due(session: Session, campaign_id: int) -> datetime | None:
     """The campaign's next planned instant: its own or its earliest submission's (one query)."""
-    subs, camp = session.execute(
-        sa_select(
-            select(func.min(Submission.next_due_at))
-            .where(Submission.campaign_id == campaign_id)
-            .scalar_subquery(),
-            select(Campaign.next_due_at).where(Campaign.id == campaign_id).scalar_subquery(),
-        )
-    ).one()
+    subs, camp = session.execute(_next_due_query(), {"campaign_id": campaign_id}).one()
     found = [_aware(x) for x in (subs, camp) if x is not None]
     return min(found, default=None)
+
+
+# The queries of every step of the run, built once with bind parameters (building them cost more
+# than running them).
+
+
+@cache
+def _next_due_query() -> Any:
+    return sa_select(
+        select(func.min(Submission.next_due_at))
+        .where(Submission.campaign_id == bindparam("campaign_id"))
+        .scalar_subquery(),
+        select(Campaign.next_due_at).where(Campaign.id == bindparam("campaign_id")).scalar_subquery(),
+    )
+
+
+@cache
+def _new_messages_query() -> Any:
+    return (
+        select(Notification)
+        .where(
+            Notification.campaign_id == bindparam("campaign_id"),
+            col(Notification.id) > bindparam("after"),
+        )
+        .order_by(col(Notification.id))
+    )
 
 
 def _aware(value: datetime | str) -> datetime:
@@ -565,11 +586,7 @@ def _collect(
 ) -> tuple[int, datetime | None]:
     """Report the messages queued since `last_id`, mark them sent (the scheduler delivers within a
     minute) and read the next planned instant, all in one transaction; (last id, next instant)."""
-    rows = session.exec(
-        select(Notification)
-        .where(Notification.campaign_id == campaign_id, col(Notification.id) > last_id)
-        .order_by(col(Notification.id))
-    ).all()
+    rows = session.exec(_new_messages_query(), params={"campaign_id": campaign_id, "after": last_id}).all()
     for row in rows:
         (result.folded if row.status == HELD else result.messages).append(_message(row, local))
         last_id = max(last_id, row.id or 0)
