@@ -363,6 +363,9 @@ def digest_context(
     overdue: list[dict[str, Any]] = []
     became_overdue: list[dict[str, Any]] = []
     due_soon: list[dict[str, Any]] = []
+    # labels as plain dicts, made once per state and milestone rather than once per submission
+    state_labels: dict[str, dict[str, Any]] = {}
+    milestone_labels: dict[str, dict[str, Any]] = {}
     for submission, agency in rows:
         counts[submission.state] += 1
         if submission.excluded_reason:
@@ -370,11 +373,15 @@ def digest_context(
         nxt = deadlines.for_submission(submission, definition, now).next
         if nxt is None:
             continue
+        if submission.state not in state_labels:
+            state_labels[submission.state] = definition.states[submission.state].model_dump()
+        if nxt.milestone not in milestone_labels:
+            milestone_labels[nxt.milestone] = definition.milestones[nxt.milestone].label.model_dump()
         item = {
             "agency": agency_ref(agency),
             "submission_id": submission.id,
-            "state": {"key": submission.state, **definition.states[submission.state].model_dump()},
-            "milestone": {"key": nxt.milestone, **definition.milestones[nxt.milestone].label.model_dump()},
+            "state": {"key": submission.state, **state_labels[submission.state]},
+            "milestone": {"key": nxt.milestone, **milestone_labels[nxt.milestone]},
             "due_date": nxt.due.isoformat(),
             "working_days": abs(nxt.working_days_left),
             "action_path": submission_path(submission),
