@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
@@ -38,7 +37,7 @@ from parflow.domain.reminders import (
     submission_pending,
 )
 from parflow.domain.roles import AGENCY_ROLES
-from parflow.domain.workflow import Label
+from parflow.domain.workflow import Label, WorkflowDefinition
 from parflow.i18n import t
 from parflow.services.common import outbox
 from parflow.services.common.access import council_visible_states
@@ -273,23 +272,52 @@ def _escalation_reason(
 # --- submissions -----------------------------------------------------------------------------------
 
 
-# plan → submission view → the submission-scoped rules pending for it: a batch holds hundreds of
-# submissions in a handful of states, and the answer depends on the state alone
+# workflow → submission view → the submission-scoped rules pending for it: a batch holds hundreds
+# of submissions of many campaigns in a handful of states, and the answer depends on the workflow
+# and the state alone (the definition is kept beside its id so that the id cannot be reused)
 RuleSeries = list[tuple[Rule, tuple[EscalationRung, ...]]]
-_PENDING_RULES: WeakKeyDictionary[CampaignPlan, dict[SubmissionView, RuleSeries]] = WeakKeyDictionary()
+_PENDING_RULES: dict[int, tuple[WorkflowDefinition, dict[SubmissionView, RuleSeries]]] = {}
+# (rule, due date, calendar) → its steps, shared by the campaigns of one calendar
+_SERIES: dict[tuple[object, ...], list[Step]] = {}
+_REMEMBERED = 4096
 
 
 def _pending_rules(plan: CampaignPlan, view: SubmissionView) -> RuleSeries:
-    by_view = _PENDING_RULES.setdefault(plan, {})
-    found = by_view.get(view)
+    definition = plan.definition
+    entry = _PENDING_RULES.get(id(definition))
+    if entry is None or entry[0] is not definition:
+        if len(_PENDING_RULES) > _REMEMBERED:
+            _PENDING_RULES.clear()
+        entry = _PENDING_RULES[id(definition)] = (definition, {})
+    found = entry[1].get(view)
     if found is None:
-        found = by_view[view] = [
+        found = entry[1][view] = [
             (rule, rungs)
             for rule, rungs in plan.rules
             if party_scope(rule.party) == "submission"
-            and submission_pending(plan.definition, view, rule.party, rule.milestone)
+            and submission_pending(definition, view, rule.party, rule.milestone)
         ]
     return found
+
+
+def _series(plan: CampaignPlan, rule: Rule, rungs: tuple[EscalationRung, ...], due: date) -> list[Step]:
+    """`plan.series`, remembered across the campaigns of a batch that share a calendar."""
+    calendar = plan.calendar
+    key = (
+        rule,
+        rungs,
+        due,
+        calendar.timezone,
+        calendar.country,
+        calendar.extra_days_off,
+        calendar.extra_working_days,
+    )
+    steps = _SERIES.get(key)
+    if steps is None:
+        if len(_SERIES) > _REMEMBERED:
+            _SERIES.clear()
+        steps = _SERIES[key] = plan.series(rule, rungs, due)
+    return steps
 
 
 def submission_series(plan: CampaignPlan, submission: Submission) -> Iterable[tuple[Rule, list[Step]]]:
@@ -298,7 +326,7 @@ def submission_series(plan: CampaignPlan, submission: Submission) -> Iterable[tu
         due = plan.due(submission.agency_id, rule.milestone)
         if due is None:
             continue
-        yield rule, plan.series(rule, rungs, due)
+        yield rule, _series(plan, rule, rungs, due)
 
 
 def next_due(
@@ -534,7 +562,7 @@ def campaign_series(plan: CampaignPlan) -> Iterable[tuple[Rule, list[Step]]]:
         if party_scope(rule.party) == "submission":
             continue
         for due in sorted(plan.due_dates(rule.milestone)):
-            yield rule, plan.series(rule, rungs, due)
+            yield rule, _series(plan, rule, rungs, due)
 
 
 def campaign_next_due(
