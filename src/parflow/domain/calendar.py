@@ -40,6 +40,8 @@ class WorkingCalendar:
         self.country = country
         self.extra_days_off = frozenset(extra_days_off)
         self.extra_working_days = frozenset(extra_working_days)
+        # a digest or a tick asks the same (today, due date) question for every submission
+        self._between: dict[tuple[date, date], int] = {}
 
     def holiday_name(self, day: date) -> str | None:
         return _holiday_names(self.country, day.year).get(day)
@@ -84,12 +86,16 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
+        known = self._between.get((start, end))
+        if known is not None:
+            return known
         count = 0
         current = start
         while current < end:
             current += timedelta(days=1)
             if self.is_working_day(current):
                 count += 1
+        self._between[(start, end)] = count
         return count
 
     def local_date(self, instant: datetime) -> date:

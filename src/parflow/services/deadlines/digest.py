@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, cast, literal
+from sqlalchemy import String, bindparam, cast, literal
 from sqlmodel import Session, col, func, select
 
 from parflow.domain.calendar import WorkingCalendar
@@ -39,6 +40,7 @@ from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.due import CampaignDeadlines, answered_milestones
+from parflow.services.deadlines.queue import insert_new, message_row
 from parflow.store.models import (
     Agency,
     AuditEntry,
@@ -69,17 +71,13 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
     day); only their campaigns are then read in full.
     """
     written = 0
-    zones = session.exec(select(Campaign.timezone).where(_running_or_held()).distinct()).all()
+    zones = session.exec(_zones_query()).all()
     for zone in zones:
         national = WorkingCalendar(zone)
         today = national.local_date(now)
         if now < national.at_local(today, SEND_FROM):
             continue
-        exceptions = dict(
-            session.exec(
-                select(CalendarDay.campaign_id, CalendarDay.working).where(CalendarDay.day == today)
-            ).all()
-        )
+        exceptions = dict(session.exec(_exceptions_query(), params={"day": today}).all())
         if not national.is_working_day(today) and not any(exceptions.values()):
             continue
         owed = _owed(session, zone, today, campaign_id)
@@ -90,17 +88,15 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
                 by_campaign[owed_campaign].append(person_id)
         if not by_campaign:
             continue
-        people = {
-            p.id: p
-            for p in session.exec(
-                select(Person).where(col(Person.id).in_({p for ps in by_campaign.values() for p in ps}))
-            )
-        }
-        for campaign in session.exec(select(Campaign).where(col(Campaign.id).in_(list(by_campaign)))).all():
+        ids = sorted({p for ps in by_campaign.values() for p in ps})
+        people = {p.id: p for p in session.exec(_people_query(), params={"ids": ids})}
+        for campaign in session.exec(_campaigns_query(), params={"ids": list(by_campaign)}).all():
             cid = campaign.id or 0
             roles = _reader_roles(session, cid, by_campaign[cid])
             held = _held(session, cid, by_campaign[cid])
             shared = digest_context(session, rt, campaign, CampaignDeadlines(session, campaign), now)
+            digests: list[dict[str, Any]] = []
+            listed: dict[str, list[Notification]] = {}
             for person_id in by_campaign[cid]:
                 rows = held.get(person_id, [])
                 if shared is None and not rows:
@@ -115,21 +111,51 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
                 context["events"] = [_event(row) for row in rows]
                 context["events_total"] = len(rows)
                 context["event_groups"] = group_events(context["events"], board_path(campaign))
-                if outbox.enqueue(
-                    session,
-                    key=digest_key(cid, person_id, today),
-                    kind=KIND,
-                    person=people[person_id],
-                    now=now,
-                    context=context,
-                    campaign_id=cid,
-                    role=context["audience"],
-                ):
-                    written += 1
-                    for row in rows:
-                        row.status = outbox.DIGESTED
-                        session.add(row)
+                key = digest_key(cid, person_id, today)
+                digests.append(
+                    message_row(
+                        key=key,
+                        kind=KIND,
+                        person=people[person_id],
+                        now=now,
+                        context=context,
+                        campaign_id=cid,
+                        role=context["audience"],
+                    )
+                )
+                listed[key] = rows
+            # the campaign's digests in one statement; a digest another tick wrote first is
+            # skipped, and only the events of a digest written here are marked as listed
+            for key in insert_new(session, digests):
+                written += 1
+                for row in listed[key]:
+                    row.status = outbox.DIGESTED
+                    session.add(row)
     return written
+
+
+# Every tick runs the queries below; built once with bind parameters, they cost their execution
+# only (building the `_owed` statement took ten times longer than running it).
+
+
+@cache
+def _zones_query() -> Any:
+    return select(Campaign.timezone).where(_running_or_held()).distinct()
+
+
+@cache
+def _people_query() -> Any:
+    return select(Person).where(col(Person.id).in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _campaigns_query() -> Any:
+    return select(Campaign).where(col(Campaign.id).in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _exceptions_query() -> Any:
+    return select(CalendarDay.campaign_id, CalendarDay.working).where(CalendarDay.day == bindparam("day"))
 
 
 def _running_or_held() -> Any:
@@ -145,31 +171,40 @@ def _running_or_held() -> Any:
 def _reader_roles(session: Session, campaign_id: int, person_ids: list[int]) -> dict[int, str]:
     """Each reader's role; Home Affairs wins for someone holding both (the fuller digest)."""
     found: dict[int, str] = {}
-    for person_id, role in session.exec(
-        select(RoleAssignment.person_id, RoleAssignment.role).where(
-            RoleAssignment.campaign_id == campaign_id,
-            col(RoleAssignment.person_id).in_(person_ids),
-            col(RoleAssignment.role).in_(READERS),
-        )
-    ).all():
+    params = {"campaign_id": campaign_id, "ids": person_ids}
+    for person_id, role in session.exec(_reader_roles_query(), params=params).all():
         if found.get(person_id) != Role.home_affairs.value:
             found[person_id] = role
     return found
 
 
+@cache
+def _reader_roles_query() -> Any:
+    return select(RoleAssignment.person_id, RoleAssignment.role).where(
+        RoleAssignment.campaign_id == bindparam("campaign_id"),
+        col(RoleAssignment.person_id).in_(bindparam("ids", expanding=True)),
+        col(RoleAssignment.role).in_(READERS),
+    )
+
+
 def _held(session: Session, campaign_id: int, person_ids: list[int]) -> dict[int, list[Notification]]:
     out: dict[int, list[Notification]] = defaultdict(list)
-    for row in session.exec(
-        select(Notification)
-        .where(
-            Notification.campaign_id == campaign_id,
-            Notification.status == outbox.HELD,
-            col(Notification.person_id).in_(person_ids),
-        )
-        .order_by(col(Notification.created_at), col(Notification.id))
-    ):
+    for row in session.exec(_held_query(), params={"campaign_id": campaign_id, "ids": person_ids}):
         out[row.person_id or 0].append(row)
     return out
+
+
+@cache
+def _held_query() -> Any:
+    return (
+        select(Notification)
+        .where(
+            Notification.campaign_id == bindparam("campaign_id"),
+            Notification.status == outbox.HELD,
+            col(Notification.person_id).in_(bindparam("ids", expanding=True)),
+        )
+        .order_by(col(Notification.created_at), col(Notification.id))
+    )
 
 
 def _event(row: Notification) -> dict[str, Any]:
@@ -259,31 +294,39 @@ def board_path(campaign: Campaign) -> str:
 def _owed(session: Session, zone: str, today: date, campaign_id: int | None) -> list[tuple[int, int]]:
     """(campaign, person) of active Home Affairs people of running campaigns in `zone` without
     today's digest key; the key's unique index answers each NOT EXISTS."""
+    params: dict[str, Any] = {"zone": zone, "day_suffix": f":{today.isoformat()}"}
+    if campaign_id is not None:
+        params["campaign_id"] = campaign_id
+    rows = session.exec(_owed_query(campaign_id is not None), params=params).all()
+    return [(c, p) for c, p in rows]
+
+
+@cache
+def _owed_query(one_campaign: bool) -> Any:
     key = (
         literal(f"{KIND}:")
         + cast(RoleAssignment.campaign_id, String)
         + literal(":")
         + cast(RoleAssignment.person_id, String)
-        + literal(f":{today.isoformat()}")
+        + bindparam("day_suffix", type_=String)
     )
     written = select(Notification.id).where(Notification.key == key).exists()
     query = select(RoleAssignment.campaign_id, RoleAssignment.person_id)
-    if campaign_id is not None:
-        query = query.where(RoleAssignment.campaign_id == campaign_id)
-    rows = session.exec(
+    if one_campaign:
+        query = query.where(RoleAssignment.campaign_id == bindparam("campaign_id"))
+    return (
         query.join(Campaign, col(Campaign.id) == col(RoleAssignment.campaign_id))
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
         .where(
             col(RoleAssignment.role).in_(READERS),
             col(Campaign.published_at).is_(None) | _has_held(RoleAssignment.person_id),
-            Campaign.timezone == zone,
+            Campaign.timezone == bindparam("zone"),
             col(Person.active),
             ~written,
         )
         .distinct()
         .order_by(col(RoleAssignment.campaign_id), col(RoleAssignment.person_id))
-    ).all()
-    return [(c, p) for c, p in rows]
+    )
 
 
 def _has_held(person: Any) -> Any:
@@ -313,18 +356,16 @@ def digest_context(
     calendar = deadlines.calendar
     today = calendar.local_date(now)
     since = previous_working_day(calendar, today)
-    rows = session.exec(
-        select(Submission, Agency)
-        .join(Agency, AGENCY_OF_SUBMISSION)
-        .where(Submission.campaign_id == campaign.id)
-        .order_by(col(Agency.group), col(Agency.code))
-    ).all()
+    rows = session.exec(_submissions_query(), params={"campaign_id": campaign.id}).all()
     counts: Counter[str] = Counter()
     publication = calendar_publication(definition, deadlines)
     at_risk: list[dict[str, Any]] = []
     overdue: list[dict[str, Any]] = []
     became_overdue: list[dict[str, Any]] = []
     due_soon: list[dict[str, Any]] = []
+    # labels as plain dicts, made once per state and milestone rather than once per submission
+    state_labels: dict[str, dict[str, Any]] = {}
+    milestone_labels: dict[str, dict[str, Any]] = {}
     for submission, agency in rows:
         counts[submission.state] += 1
         if submission.excluded_reason:
@@ -332,11 +373,15 @@ def digest_context(
         nxt = deadlines.for_submission(submission, definition, now).next
         if nxt is None:
             continue
+        if submission.state not in state_labels:
+            state_labels[submission.state] = definition.states[submission.state].model_dump()
+        if nxt.milestone not in milestone_labels:
+            milestone_labels[nxt.milestone] = definition.milestones[nxt.milestone].label.model_dump()
         item = {
             "agency": agency_ref(agency),
             "submission_id": submission.id,
-            "state": {"key": submission.state, **definition.states[submission.state].model_dump()},
-            "milestone": {"key": nxt.milestone, **definition.milestones[nxt.milestone].label.model_dump()},
+            "state": {"key": submission.state, **state_labels[submission.state]},
+            "milestone": {"key": nxt.milestone, **milestone_labels[nxt.milestone]},
             "due_date": nxt.due.isoformat(),
             "working_days": abs(nxt.working_days_left),
             "action_path": submission_path(submission),
@@ -377,6 +422,16 @@ def digest_context(
     }
 
 
+@cache
+def _submissions_query() -> Any:
+    return (
+        select(Submission, Agency)
+        .join(Agency, AGENCY_OF_SUBMISSION)
+        .where(Submission.campaign_id == bindparam("campaign_id"))
+        .order_by(col(Agency.group), col(Agency.code))
+    )
+
+
 def calendar_publication(definition: Any, deadlines: CampaignDeadlines) -> date | None:
     """The workflow's last milestone (publication), as the monitoring board reads it."""
     if not definition.milestones:
@@ -385,15 +440,19 @@ def calendar_publication(definition: Any, deadlines: CampaignDeadlines) -> date 
 
 
 def _transitions_since(session: Session, campaign: Campaign, start: datetime, end: datetime) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.campaign_id == campaign.id,
-                AuditEntry.action == "transition",
-                col(AuditEntry.at) >= start,
-                col(AuditEntry.at) <= end,
-            )
-        ).one()
+    params = {"campaign_id": campaign.id, "start": start, "end": end}
+    return int(session.exec(_transitions_query(), params=params).one())
+
+
+@cache
+def _transitions_query() -> Any:
+    return (
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.campaign_id == bindparam("campaign_id"),
+            AuditEntry.action == "transition",
+            col(AuditEntry.at) >= bindparam("start", type_=AuditEntry.__table__.c.at.type),  # type: ignore[attr-defined]
+            col(AuditEntry.at) <= bindparam("end", type_=AuditEntry.__table__.c.at.type),  # type: ignore[attr-defined]
+        )
     )

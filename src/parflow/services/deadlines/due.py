@@ -41,11 +41,16 @@ class CampaignDeadlines:
         if agency_ids is not None:
             query = query.where(col(Extension.agency_id).in_(agency_ids))
         self._extensions: dict[int, dict[str, date]] = {}
+        self._over: dict[date, bool] = {}
         for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
             self._extensions.setdefault(grant.agency_id, {})[grant.milestone_key] = grant.new_date
 
     def season_over(self, now: datetime) -> bool:
-        return season_over(self.campaign.published_at, self.base.values(), self.calendar.local_date(now))
+        today = self.calendar.local_date(now)
+        # asked for every submission of a digest or a board: answered once per day
+        if today not in self._over:
+            self._over[today] = season_over(self.campaign.published_at, self.base.values(), today)
+        return self._over[today]
 
     def standing_of(self, submission: Submission, definition: WorkflowDefinition, now: datetime) -> Standing:
         return standing(

@@ -26,6 +26,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from parflow.domain.reminders import (
+    EscalationRung,
     Rule,
     Selected,
     Step,
@@ -36,13 +37,14 @@ from parflow.domain.reminders import (
     submission_pending,
 )
 from parflow.domain.roles import AGENCY_ROLES
-from parflow.domain.workflow import Label
+from parflow.domain.workflow import Label, WorkflowDefinition
 from parflow.i18n import t
 from parflow.services.common import outbox
 from parflow.services.common.access import council_visible_states
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.deadlines.due import answered_milestones
 from parflow.services.deadlines.plan import CampaignPlan
+from parflow.services.deadlines.queue import insert_new, message_row
 from parflow.store.models import Agency, Criterion, Dispute, Evidence, Person, Score, Submission
 
 
@@ -92,14 +94,16 @@ class MessageBatch:
     def write(self, session: Session, now: datetime) -> dict[str, int]:
         """Queue every message; counts by kind of those actually written (not already there), plus
         `late` and `held` (waiting for a Home Affairs or city leadership digest)."""
-        written: dict[str, int] = defaultdict(int)
-        missing: dict[int, dict[str, object]] = {}
+        listing = {
+            m.submission.id or 0: m.submission
+            for m in self.messages.values()
+            if m.lists_missing and m.submission is not None
+        }
+        missing = missing_items_for(session, list(listing.values()))
+        rows = []
         for message in self.messages.values():
             if message.lists_missing and message.submission is not None:
-                sid = message.submission.id or 0
-                if sid not in missing:
-                    missing[sid] = missing_items(session, message.submission)
-                message.context["missing"] = missing[sid]
+                message.context["missing"] = missing[message.submission.id or 0]
             if message.agencies and "agency" not in message.context:
                 count = len(message.agencies)
                 message.context["agencies"] = [agency_ref(a) for a in message.agencies]
@@ -112,19 +116,24 @@ class MessageBatch:
                         message.context["reason"] = _bilingual(
                             f"deadline.reason.many.{message.party}", count=count
                         )
-            if outbox.enqueue(
-                session,
-                key=message.key,
-                kind=message.kind,
-                person=message.person,
-                now=now,
-                context=message.context,
-                campaign_id=message.campaign_id,
-                submission=message.submission,
-                due_at=message.due_at,
-                late=message.late,
-                role=message.role,
-            ):
+            rows.append(
+                message_row(
+                    key=message.key,
+                    kind=message.kind,
+                    person=message.person,
+                    now=now,
+                    context=message.context,
+                    campaign_id=message.campaign_id,
+                    submission=message.submission,
+                    due_at=message.due_at,
+                    late=message.late,
+                    role=message.role,
+                )
+            )
+        new = insert_new(session, rows)
+        written: dict[str, int] = defaultdict(int)
+        for message in self.messages.values():
+            if message.key in new:
                 written[message.kind] += 1
                 if message.late:
                     written["late"] += 1
@@ -140,43 +149,64 @@ def missing_items(session: Session, submission: Submission) -> dict[str, object]
     """What the self-assessment still lacks, as the submit guard sees it: leaves without a
     self-score, and scored leaves with neither evidence nor an explanation (the first few codes
     of each, the counts, and the page where they are filled in)."""
-    unscored: list[str] = []
-    no_evidence: list[str] = []
-    if submission.criteria_set_id is not None:
-        with_evidence = set(
-            session.exec(
-                select(Evidence.criterion_code).where(Evidence.submission_id == submission.id).distinct()
+    return missing_items_for(session, [submission])[submission.id or 0]
+
+
+def missing_items_for(session: Session, submissions: list[Submission]) -> dict[int, dict[str, object]]:
+    """`missing_items` of many submissions with three queries in all (a tick lists them for every
+    due draft of its batch), by submission id."""
+    ids = [s.id for s in submissions if s.criteria_set_id is not None]
+    set_ids = {s.criteria_set_id for s in submissions if s.criteria_set_id is not None}
+    with_evidence: set[tuple[int, str]] = set()
+    scores: dict[tuple[int, str], tuple[object, str | None]] = {}
+    leaves: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        with_evidence = {
+            (sid, code)
+            for sid, code in session.exec(
+                select(Evidence.submission_id, Evidence.criterion_code)
+                .where(col(Evidence.submission_id).in_(ids))
+                .distinct()
             )
-        )
+        }
         scores = {
-            code: (value, explanation)
-            for code, value, explanation in session.exec(
-                select(Score.criterion_code, Score.self_score, Score.explanation).where(
-                    Score.submission_id == submission.id
+            (sid, code): (value, explanation)
+            for sid, code, value, explanation in session.exec(
+                select(Score.submission_id, Score.criterion_code, Score.self_score, Score.explanation).where(
+                    col(Score.submission_id).in_(ids)
                 )
             )
         }
-        for code in session.exec(
-            select(Criterion.code)
+        for set_id, code in session.exec(
+            select(Criterion.set_id, Criterion.code)
             .where(
-                Criterion.set_id == submission.criteria_set_id,
+                col(Criterion.set_id).in_(set_ids),
                 col(Criterion.is_leaf),
                 Criterion.scored_by == "agency",
             )
-            .order_by(col(Criterion.position))
+            .order_by(col(Criterion.set_id), col(Criterion.position))
         ).all():
-            value, explanation = scores.get(code, (None, None))
-            if value is None:
-                unscored.append(code)
-            elif code not in with_evidence and not (explanation or "").strip():
-                no_evidence.append(code)
-    return {
-        "unscored": unscored[:MISSING_LISTED],
-        "unscored_count": len(unscored),
-        "no_evidence": no_evidence[:MISSING_LISTED],
-        "no_evidence_count": len(no_evidence),
-        "action_path": f"/submissions/{submission.id}/self-assessment",
-    }
+            leaves[set_id].append(code)
+    out: dict[int, dict[str, object]] = {}
+    for submission in submissions:
+        sid = submission.id or 0
+        unscored: list[str] = []
+        no_evidence: list[str] = []
+        if submission.criteria_set_id is not None:
+            for code in leaves.get(submission.criteria_set_id, []):
+                value, explanation = scores.get((sid, code), (None, None))
+                if value is None:
+                    unscored.append(code)
+                elif (sid, code) not in with_evidence and not (explanation or "").strip():
+                    no_evidence.append(code)
+        out[sid] = {
+            "unscored": unscored[:MISSING_LISTED],
+            "unscored_count": len(unscored),
+            "no_evidence": no_evidence[:MISSING_LISTED],
+            "no_evidence_count": len(no_evidence),
+            "action_path": f"/submissions/{submission.id}/self-assessment",
+        }
+    return out
 
 
 def _tail(rule: Rule, step: Step) -> str:
@@ -242,18 +272,61 @@ def _escalation_reason(
 # --- submissions -----------------------------------------------------------------------------------
 
 
+# workflow → submission view → the submission-scoped rules pending for it: a batch holds hundreds
+# of submissions of many campaigns in a handful of states, and the answer depends on the workflow
+# and the state alone (the definition is kept beside its id so that the id cannot be reused)
+RuleSeries = list[tuple[Rule, tuple[EscalationRung, ...]]]
+_PENDING_RULES: dict[int, tuple[WorkflowDefinition, dict[SubmissionView, RuleSeries]]] = {}
+# (rule, due date, calendar) → its steps, shared by the campaigns of one calendar
+_SERIES: dict[tuple[object, ...], list[Step]] = {}
+_REMEMBERED = 4096
+
+
+def _pending_rules(plan: CampaignPlan, view: SubmissionView) -> RuleSeries:
+    definition = plan.definition
+    entry = _PENDING_RULES.get(id(definition))
+    if entry is None or entry[0] is not definition:
+        if len(_PENDING_RULES) > _REMEMBERED:
+            _PENDING_RULES.clear()
+        entry = _PENDING_RULES[id(definition)] = (definition, {})
+    found = entry[1].get(view)
+    if found is None:
+        found = entry[1][view] = [
+            (rule, rungs)
+            for rule, rungs in plan.rules
+            if party_scope(rule.party) == "submission"
+            and submission_pending(definition, view, rule.party, rule.milestone)
+        ]
+    return found
+
+
+def _series(plan: CampaignPlan, rule: Rule, rungs: tuple[EscalationRung, ...], due: date) -> list[Step]:
+    """`plan.series`, remembered across the campaigns of a batch that share a calendar."""
+    calendar = plan.calendar
+    key = (
+        rule,
+        rungs,
+        due,
+        calendar.timezone,
+        calendar.country,
+        calendar.extra_days_off,
+        calendar.extra_working_days,
+    )
+    steps = _SERIES.get(key)
+    if steps is None:
+        if len(_SERIES) > _REMEMBERED:
+            _SERIES.clear()
+        steps = _SERIES[key] = plan.series(rule, rungs, due)
+    return steps
+
+
 def submission_series(plan: CampaignPlan, submission: Submission) -> Iterable[tuple[Rule, list[Step]]]:
     """The step lists of every submission-scoped rule this submission is pending for."""
-    view = view_of(submission)
-    for rule, rungs in plan.rules:
-        if party_scope(rule.party) != "submission":
-            continue
-        if not submission_pending(plan.definition, view, rule.party, rule.milestone):
-            continue
+    for rule, rungs in _pending_rules(plan, view_of(submission)):
         due = plan.due(submission.agency_id, rule.milestone)
         if due is None:
             continue
-        yield rule, plan.series(rule, rungs, due)
+        yield rule, _series(plan, rule, rungs, due)
 
 
 def next_due(
@@ -489,7 +562,7 @@ def campaign_series(plan: CampaignPlan) -> Iterable[tuple[Rule, list[Step]]]:
         if party_scope(rule.party) == "submission":
             continue
         for due in sorted(plan.due_dates(rule.milestone)):
-            yield rule, plan.series(rule, rungs, due)
+            yield rule, _series(plan, rule, rungs, due)
 
 
 def campaign_next_due(

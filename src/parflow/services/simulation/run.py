@@ -18,8 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, func, select, update
 
 from parflow.clock import FixedClock
@@ -238,12 +241,19 @@ def _first_holder(session: Session, campaign_id: int, role: str, agency_id: int 
     return session.exec(query.order_by(col(RoleAssignment.person_id))).first()
 
 
+ScoreRow = tuple[int, Decimal | None, Decimal | None, Decimal | None]
+
+
 @dataclass
 class RunMemo:
     """What a run reads again and again and never changes during it: leaves and who acts."""
 
     leaves: dict[tuple[int, str, str | None], list[tuple[str, Decimal]]] = field(default_factory=dict)
     actors: dict[tuple[str, int | None], Principal | None] = field(default_factory=dict)
+    # submission → leaf code → (score id, self, appraised, survey): only `_fill_scores` writes
+    # scores during a run, so it keeps this up to date; a refused action (its savepoint rolled
+    # back) forgets it all
+    scores: dict[int, dict[str, ScoreRow]] = field(default_factory=dict)
 
 
 def _actor(
@@ -282,16 +292,24 @@ def _fill_scores(
         if field_code is not None:
             query = query.where(Criterion.field_code == field_code)
         memo.leaves[key] = [(code, max_score) for code, max_score in session.exec(query)]
-    existing = {
-        code: (score_id, self_score, appraised, survey)
-        for score_id, code, self_score, appraised, survey in session.exec(
-            select(
-                Score.id, Score.criterion_code, Score.self_score, Score.appraised_score, Score.survey_score
-            ).where(Score.submission_id == submission.id)
-        )
-    }
+    sid = submission.id or 0
+    existing = memo.scores.get(sid)
+    if existing is None:
+        existing = memo.scores[sid] = {
+            code: (score_id or 0, self_score, appraised, survey)
+            for score_id, code, self_score, appraised, survey in session.exec(
+                select(
+                    Score.id,
+                    Score.criterion_code,
+                    Score.self_score,
+                    Score.appraised_score,
+                    Score.survey_score,
+                ).where(Score.submission_id == submission.id)
+            )
+        }
     inserts: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
+    codes: dict[int, str] = {}  # score id → leaf code, of the updates
     for code, max_score in memo.leaves[key]:
         row = existing.get(code)
         score_id, self_score, appraised, survey = row or (None, None, None, None)
@@ -314,9 +332,21 @@ def _fill_scores(
             inserts.append({"submission_id": submission.id, "criterion_code": code, **values})
         else:
             updates.append({"score_id": score_id, **values})
+            codes[score_id] = code
     table = Score.__table__  # type: ignore[attr-defined]
+    ids: dict[str, int] = {}
     if inserts:
-        session.execute(insert(table), inserts)
+        returned = session.execute(insert(table).returning(table.c.criterion_code, table.c.id), inserts)
+        ids = {code: score_id for code, score_id in returned}
+    for change in inserts + updates:
+        code = str(change.get("criterion_code") or codes[change["score_id"]])  # type: ignore[index]
+        score_id, self_score, appraised, survey = existing.get(code) or (ids[code], None, None, None)
+        existing[code] = (
+            score_id,
+            change.get("self_score", self_score),  # type: ignore[arg-type]
+            change.get("appraised_score", appraised),  # type: ignore[arg-type]
+            change.get("survey_score", survey),  # type: ignore[arg-type]
+        )
     if updates:
         session.execute(
             update(table)
@@ -330,7 +360,14 @@ def _fill_scores(
                 session.expire(obj)
 
 
-def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action, memo: RunMemo) -> str:
+def _do(
+    session: Session,
+    srt: Runtime,
+    campaign: Campaign,
+    action: Action,
+    memo: RunMemo,
+    submissions: dict[int, Submission],
+) -> str:
     now = srt.clock.now()
     if action.what == "publish":
         approved = session.exec(
@@ -346,11 +383,7 @@ def _do(session: Session, srt: Runtime, campaign: Campaign, action: Action, memo
         row.published_at = now
         session.add(row)
         return f"published ({len(approved)} approved agencies)"
-    submission = session.exec(
-        select(Submission).where(
-            Submission.campaign_id == campaign.id, Submission.agency_id == action.agency_id
-        )
-    ).one()
+    submission = submissions[action.agency_id or 0]
     if action.what == "appraise":
         appraisal = srt.workflows.definition(campaign.workflow_name).phases.get("appraisal", ())
         if submission.state not in appraisal:
@@ -378,11 +411,18 @@ def _apply_all(
 
     def use_case(session: Session) -> None:
         codes = {a.id: a.code for a in session.exec(select(Agency).where(Agency.campaign_id == campaign.id))}
+        # read once for the instant rather than once per action: the session's identity map hands
+        # every action the same (current) objects a query per action would
+        submissions = {
+            s.agency_id: s
+            for s in session.exec(select(Submission).where(Submission.campaign_id == campaign.id))
+        }
         for action in actions:
             try:
                 with session.begin_nested():
-                    outcome = _do(session, srt, campaign, action, memo)
+                    outcome = _do(session, srt, campaign, action, memo, submissions)
             except ParflowError as exc:
+                memo.scores.clear()  # the savepoint took back whatever `_fill_scores` wrote
                 unmet = " ".join(t(u.key, "en", **u.params) for u in getattr(exc, "unmet", []))
                 outcome = f"refused: {t(exc.key, 'en', **exc.params)} {unmet}".strip()
             agency = codes.get(action.agency_id, "") if action.agency_id is not None else ""
@@ -444,6 +484,7 @@ def simulate(
         last_id = sdb.run(reset)
         with sdb.read() as session:
             actions = plan_actions(session, campaign, behaviour) if behaviour else []
+            nxt = _next_due(session, campaign.id or 0)
         finish = calendar.end_of_day(last)
         memo = RunMemo()
         index = 0
@@ -451,7 +492,6 @@ def simulate(
         last_tick: datetime | None = None
         digested: date | None = None  # the last working day a tick ran from 07:00 on
         while True:
-            nxt = _next_due(sdb, campaign.id or 0)
             action_at = actions[index].at if index < len(actions) else None
             # the scheduler ticks every minute, so each working day's digest goes out at 07:00
             # even on a day without a reminder step: wake for it too
@@ -480,7 +520,9 @@ def simulate(
                 if calendar.is_working_day(today) and instant >= calendar.at_local(today, SEND_FROM):
                     digested = today
                 result.ticks += 1
-            last_id = _collect(sdb, campaign.id or 0, last_id, calendar.local_date, result)
+            last_id, nxt = sdb.run(
+                lambda s, after=last_id: _collect(s, campaign.id or 0, after, calendar.local_date, result)
+            )
     if progress:
         progress(first, last, last)
     result.seconds = _time.perf_counter() - started
@@ -495,14 +537,37 @@ def _next_digest(calendar: WorkingCalendar, now: datetime, digested: date | None
     return max(calendar.at_local(day, SEND_FROM), now)
 
 
-def _next_due(db: object, campaign_id: int) -> datetime | None:
-    with db.read() as session:  # type: ignore[attr-defined]
-        subs = session.exec(
-            select(func.min(Submission.next_due_at)).where(Submission.campaign_id == campaign_id)
-        ).one()
-        camp = session.exec(select(Campaign.next_due_at).where(Campaign.id == campaign_id)).one()
+def _next_due(session: Session, campaign_id: int) -> datetime | None:
+    """The campaign's next planned instant: its own or its earliest submission's (one query)."""
+    subs, camp = session.execute(_next_due_query(), {"campaign_id": campaign_id}).one()
     found = [_aware(x) for x in (subs, camp) if x is not None]
     return min(found, default=None)
+
+
+# The queries of every step of the run, built once with bind parameters (building them cost more
+# than running them).
+
+
+@cache
+def _next_due_query() -> Any:
+    return sa_select(
+        select(func.min(Submission.next_due_at))
+        .where(Submission.campaign_id == bindparam("campaign_id"))
+        .scalar_subquery(),
+        select(Campaign.next_due_at).where(Campaign.id == bindparam("campaign_id")).scalar_subquery(),
+    )
+
+
+@cache
+def _new_messages_query() -> Any:
+    return (
+        select(Notification)
+        .where(
+            Notification.campaign_id == bindparam("campaign_id"),
+            col(Notification.id) > bindparam("after"),
+        )
+        .order_by(col(Notification.id))
+    )
 
 
 def _aware(value: datetime | str) -> datetime:
@@ -513,25 +578,22 @@ def _aware(value: datetime | str) -> datetime:
 
 
 def _collect(
-    db: object, campaign_id: int, last_id: int, local: Callable[[datetime], date], result: SimulationResult
-) -> int:
-    with db.read() as session:  # type: ignore[attr-defined]
-        rows = session.exec(
-            select(Notification)
-            .where(Notification.campaign_id == campaign_id, col(Notification.id) > last_id)
-            .order_by(col(Notification.id))
-        ).all()
+    session: Session,
+    campaign_id: int,
+    last_id: int,
+    local: Callable[[datetime], date],
+    result: SimulationResult,
+) -> tuple[int, datetime | None]:
+    """Report the messages queued since `last_id`, mark them sent (the scheduler delivers within a
+    minute) and read the next planned instant, all in one transaction; (last id, next instant)."""
+    rows = session.exec(_new_messages_query(), params={"campaign_id": campaign_id, "after": last_id}).all()
     for row in rows:
         (result.folded if row.status == HELD else result.messages).append(_message(row, local))
         last_id = max(last_id, row.id or 0)
     if rows:
-        # the scheduler delivers within a minute: what was collected counts as sent
-        def deliver(session: Session) -> None:
-            session.exec(
-                update(Notification)
-                .where(col(Notification.id).in_([r.id for r in rows]), Notification.status == "pending")
-                .values(status="sent", sent_at=rows[-1].created_at)
-            )
-
-        db.run(deliver)  # type: ignore[attr-defined]
-    return last_id
+        session.exec(
+            update(Notification)
+            .where(col(Notification.id).in_([r.id for r in rows]), Notification.status == "pending")
+            .values(status="sent", sent_at=rows[-1].created_at)
+        )
+    return last_id, _next_due(session, campaign_id)
