@@ -24,6 +24,15 @@ CAMPAIGN_WIDE_READERS = frozenset({Role.home_affairs, Role.city_leader, Role.vie
 
 
 @dataclass(frozen=True)
+class ActorRef:
+    """Who did something: what an audit entry and a notice record of them (a `Person` serves too)."""
+
+    id: int | None
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Assignment:
     campaign_id: int
     role: str
@@ -38,6 +47,11 @@ class Principal:
     name: str
     language: str
     assignments: tuple[Assignment, ...]
+
+    @property
+    def actor(self) -> ActorRef:
+        """The person as the audit trail and messages name them, without reading their row again."""
+        return ActorRef(self.person_id, self.email, self.name)
 
     def roles_in(self, campaign_id: int) -> set[str]:
         return {a.role for a in self.assignments if a.campaign_id == campaign_id}

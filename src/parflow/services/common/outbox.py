@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,26 @@ def held_for_digest(kind: str, role: str | None) -> bool:
     return role in WATCHER_ROLES and kind not in IMMEDIATE_FOR_WATCHERS
 
 
+# Active holders of campaign-wide roles, and of agency roles in one agency only: loading every
+# agency's editors to keep one agency's would cost a row per agency on each event. Built once.
+_HOLDERS = (
+    select(Person, RoleAssignment.role)
+    .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+    .where(
+        RoleAssignment.campaign_id == bindparam("campaign"),
+        Person.active,
+        or_(
+            col(RoleAssignment.role).in_(bindparam("wide", expanding=True)),
+            and_(
+                col(RoleAssignment.role).in_(bindparam("local", expanding=True)),
+                RoleAssignment.agency_id == bindparam("agency"),
+            ),
+        ),
+    )
+    .order_by(col(Person.id))
+)
+
+
 def recipients(
     session: Session, campaign_id: int, roles: Iterable[str], agency_id: int | None = None
 ) -> list[tuple[Person, str]]:
@@ -48,16 +69,14 @@ def recipients(
     wanted = list(dict.fromkeys(roles))
     if not wanted:
         return []
-    query = (
-        select(Person, RoleAssignment.role, RoleAssignment.agency_id)
-        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-        .where(RoleAssignment.campaign_id == campaign_id, col(RoleAssignment.role).in_(wanted), Person.active)
-        .order_by(col(Person.id))
-    )
+    params = {
+        "campaign": campaign_id,
+        "wide": [r for r in wanted if r not in AGENCY_ROLES],
+        "local": [r for r in wanted if r in AGENCY_ROLES],
+        "agency": agency_id,
+    }
     found: dict[int, tuple[Person, str]] = {}
-    for person, role, role_agency in session.exec(query).all():
-        if role in AGENCY_ROLES and role_agency != agency_id:
-            continue
+    for person, role in session.exec(_HOLDERS, params=params).all():
         assert person.id is not None
         current = found.get(person.id)
         if current is None or wanted.index(role) < wanted.index(current[1]):
@@ -106,11 +125,26 @@ def enqueue(
         "due_at": due_at,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Row).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Row.id)
+    if session.new:
+        session.flush()  # the row may refer to a submission created in this transaction
+    statement = _insert_once(session.get_bind().dialect.name)
     # RETURNING says whether a row was written: rowcount is -1 here on PostgreSQL (psycopg 3)
-    return session.execute(statement).first() is not None
+    return session.connection().execute(statement, values).first() is not None
+
+
+_INSERT_ONCE: dict[str, Any] = {}
+
+
+def _insert_once(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect: the values go
+    as parameters, so the compiled statement is reused instead of rebuilt and re-keyed per row."""
+    statement = _INSERT_ONCE.get(dialect)
+    if statement is None:
+        table = Row.__table__  # type: ignore[attr-defined]
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+        _INSERT_ONCE[dialect] = statement
+    return statement
 
 
 def for_submission(session: Session, submission_id: int) -> list[Row]:

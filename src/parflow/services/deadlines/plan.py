@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
+from sqlalchemy import bindparam, event
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from parflow.domain.calendar import WorkingCalendar
@@ -115,9 +119,104 @@ class CampaignPlan:
         key = (rule.milestone, rule.rule_id, due)
         steps = self._series.get(key)
         if steps is None:
-            steps = series_steps(rule, rungs, due, self.calendar)
+            steps = _shared_series(rule, rungs, due, self.calendar)
             self._series[key] = steps
         return steps
+
+
+@lru_cache(maxsize=4096)
+def _shared_series(
+    rule: Rule, rungs: tuple[EscalationRung, ...], due: date, calendar: WorkingCalendar
+) -> list[Step]:
+    """Steps depend only on the rule, the date and the calendar, and calendars with the same days
+    are one shared object (`shared_calendar`): every transaction of the process reuses them, so an
+    event's re-planning does not walk the working days again. Callers must not mutate the list."""
+    return series_steps(rule, rungs, due, calendar)
+
+
+@lru_cache(maxsize=256)
+def shared_calendar(
+    timezone: str, days_off: frozenset[date], working_days: frozenset[date]
+) -> WorkingCalendar:
+    """One immutable calendar per distinct content, for the whole process."""
+    return WorkingCalendar(timezone, extra_days_off=days_off, extra_working_days=working_days)
+
+
+@dataclass(frozen=True)
+class CampaignDates:
+    """A campaign's calendar and dates as stored: the input of every deadline computation."""
+
+    calendar: WorkingCalendar
+    base: dict[str, date]
+    extensions: dict[int, dict[str, date]]  # agency id -> milestone -> date, the latest grant wins
+
+    def due(self, agency_id: int, milestone: str) -> date | None:
+        return self.extensions.get(agency_id, {}).get(milestone) or self.base.get(milestone)
+
+
+_DATES = "parflow.campaign_dates"  # per-transaction cache in Session.info
+# built once: composing a statement costs more than running it on SQLite
+_CAMPAIGNS = bindparam("ids", expanding=True)
+_DAYS = select(CalendarDay.campaign_id, CalendarDay.day, CalendarDay.working).where(
+    col(CalendarDay.campaign_id).in_(_CAMPAIGNS)
+)
+_MILESTONES = select(Milestone.campaign_id, Milestone.key, Milestone.due_date).where(
+    col(Milestone.campaign_id).in_(_CAMPAIGNS)
+)
+_EXTENSIONS = (
+    select(Extension.campaign_id, Extension.agency_id, Extension.milestone_key, Extension.new_date)
+    .where(col(Extension.campaign_id).in_(_CAMPAIGNS))
+    .order_by(col(Extension.granted_at), col(Extension.id))
+)
+
+
+def campaign_dates(
+    session: Session, campaigns: Iterable[Campaign], *, fresh: bool = False
+) -> dict[int, CampaignDates]:
+    """Calendar days, milestones and extensions of `campaigns`, three column-only queries for the
+    whole batch, loaded once per transaction: a state change re-plans with what the transaction
+    already read. Writing any of them through the session drops the cache (listeners below);
+    `fresh=True` reads again regardless."""
+    by_id = {c.id: c for c in campaigns if c.id is not None}
+    cache: dict[int, CampaignDates] = session.info.setdefault(_DATES, {})
+    wanted = [cid for cid in by_id if fresh or cid not in cache]
+    if wanted:
+        off: dict[int, set[date]] = {}
+        on: dict[int, set[date]] = {}
+        ids = {"ids": wanted}
+        for cid, day, working in session.execute(_DAYS, ids):
+            (on if working else off).setdefault(cid, set()).add(day)
+        base: dict[int, dict[str, date]] = {}
+        for cid, key, due in session.execute(_MILESTONES, ids):
+            base.setdefault(cid, {})[key] = due
+        extensions: dict[int, dict[int, dict[str, date]]] = {}
+        for cid, agency_id, key, new_date in session.execute(_EXTENSIONS, ids):
+            extensions.setdefault(cid, {}).setdefault(agency_id, {})[key] = new_date
+        for cid in wanted:
+            calendar = shared_calendar(
+                by_id[cid].timezone, frozenset(off.get(cid, ())), frozenset(on.get(cid, ()))
+            )
+            cache[cid] = CampaignDates(calendar, base.get(cid, {}), extensions.get(cid, {}))
+    return {cid: cache[cid] for cid in by_id}
+
+
+_DATED = (CalendarDay, Milestone, Extension)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_written_dates(session: OrmSession, _context: object) -> None:
+    """A transaction that writes dates reads them again: the cache never outlives a change."""
+    if _DATES in session.info and any(
+        isinstance(row, _DATED) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_DATES, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_bulk_written_dates(state: ORMExecuteState) -> None:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and _DATES in state.session.info and any(m.class_ in _DATED for m in state.all_mappers):
+        state.session.info.pop(_DATES, None)
 
 
 def load_plans(
@@ -128,25 +227,19 @@ def load_plans(
     *,
     all_agencies: bool = False,
     with_people: bool = True,
+    fresh: bool = True,
 ) -> dict[int, CampaignPlan]:
-    """Plans for `campaigns`; people of agency roles for `agency_ids` (or every agency)."""
+    """Plans for `campaigns`; people of agency roles for `agency_ids` (or every agency).
+
+    `fresh=False` reuses the calendar and dates this transaction already read (`campaign_dates`)."""
     by_id = {c.id: c for c in campaigns if c.id is not None}
     if not by_id:
         return {}
     ids = list(by_id)
-    days: dict[int, list[CalendarDay]] = {}
-    for d in session.exec(select(CalendarDay).where(col(CalendarDay.campaign_id).in_(ids))):
-        days.setdefault(d.campaign_id, []).append(d)
-    base: dict[int, dict[str, date]] = {}
-    for m in session.exec(select(Milestone).where(col(Milestone.campaign_id).in_(ids))):
-        base.setdefault(m.campaign_id, {})[m.key] = m.due_date
-    extensions: dict[int, dict[int, dict[str, date]]] = {}
-    query = select(Extension).where(col(Extension.campaign_id).in_(ids))
-    for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
-        extensions.setdefault(grant.campaign_id, {}).setdefault(grant.agency_id, {})[grant.milestone_key] = (
-            grant.new_date
-        )
+    dates = campaign_dates(session, by_id.values(), fresh=fresh)
     people: dict[int, People] = {cid: People() for cid in ids}
+    if not with_people:
+        return _plans(rt, by_id, dates, people)
     role_query = (
         select(Person, RoleAssignment)
         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
@@ -158,21 +251,22 @@ def load_plans(
         role_query = role_query.where(
             col(RoleAssignment.agency_id).is_(None) | col(RoleAssignment.agency_id).in_(wanted or [-1])
         )
-    for person, assignment in session.exec(role_query) if with_people else ():
+    for person, assignment in session.exec(role_query):
         people[assignment.campaign_id].add(person, assignment)
+    return _plans(rt, by_id, dates, people)
+
+
+def _plans(
+    rt: Runtime, by_id: dict[int, Campaign], dates: dict[int, CampaignDates], people: dict[int, People]
+) -> dict[int, CampaignPlan]:
     plans = {}
     for cid, campaign in by_id.items():
-        calendar = WorkingCalendar(
-            campaign.timezone,
-            extra_days_off=[d.day for d in days.get(cid, []) if not d.working],
-            extra_working_days=[d.day for d in days.get(cid, []) if d.working],
-        )
         plans[cid] = CampaignPlan(
             campaign,
             rt.workflows.definition(campaign.workflow_name),
-            calendar,
-            base.get(cid, {}),
-            extensions.get(cid, {}),
+            dates[cid].calendar,
+            dates[cid].base,
+            dates[cid].extensions,
             people[cid],
         )
     return plans
