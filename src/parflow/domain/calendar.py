@@ -40,6 +40,7 @@ class WorkingCalendar:
         self.country = country
         self.extra_days_off = frozenset(extra_days_off)
         self.extra_working_days = frozenset(extra_working_days)
+        self._between: dict[tuple[date, date], int] = {}
 
     def holiday_name(self, day: date) -> str | None:
         return _holiday_names(self.country, day.year).get(day)
@@ -84,12 +85,17 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        current = start
-        while current < end:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                count += 1
+        # every page and answer asks "how many working days left" for the same few dates; a
+        # calendar never changes, so each pair is walked once (a day at a time) per calendar
+        count = self._between.get((start, end))
+        if count is None:
+            count = 0
+            current = start
+            while current < end:
+                current += timedelta(days=1)
+                if self.is_working_day(current):
+                    count += 1
+            self._between[(start, end)] = count
         return count
 
     def local_date(self, instant: datetime) -> date:

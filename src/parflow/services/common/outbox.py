@@ -84,8 +84,7 @@ def recipients(
     return list(found.values())
 
 
-def enqueue(
-    session: Session,
+def message(
     *,
     key: str,
     kind: str,
@@ -98,14 +97,14 @@ def enqueue(
     late: bool = False,
     send_after: datetime | None = None,
     role: str | None = None,
-) -> bool:
-    """Queue one message; False when a message with this key already exists (nothing written).
+) -> dict[str, Any]:
+    """One outbox row's values, for `enqueue_all`.
 
     `role` is the role that selected the recipient: it decides how the message addresses them
     (an agency head by title) and whether it waits for the digest (`held_for_digest`)."""
     if role is not None:
         context = {**context, "recipient_role": role}
-    values = {
+    return {
         "key": key,
         "campaign_id": campaign_id
         if campaign_id is not None
@@ -125,11 +124,51 @@ def enqueue(
         "due_at": due_at,
         "created_at": now,
     }
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    person: Person,
+    now: datetime,
+    context: dict[str, Any],
+    campaign_id: int | None = None,
+    submission: Submission | None = None,
+    due_at: datetime | None = None,
+    late: bool = False,
+    send_after: datetime | None = None,
+    role: str | None = None,
+) -> bool:
+    """Queue one message; False when a message with this key already exists (nothing written)."""
+    row = message(
+        key=key,
+        kind=kind,
+        person=person,
+        now=now,
+        context=context,
+        campaign_id=campaign_id,
+        submission=submission,
+        due_at=due_at,
+        late=late,
+        send_after=send_after,
+        role=role,
+    )
+    return enqueue_all(session, [row]) == 1
+
+
+def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Queue several messages (`message` values) in one statement; how many were new. A row whose
+    key already exists is skipped, the others are written."""
+    if not rows:
+        return 0
     if session.new:
-        session.flush()  # the row may refer to a submission created in this transaction
+        session.flush()  # a row may refer to a submission created in this transaction
     statement = _insert_once(session.get_bind().dialect.name)
-    # RETURNING says whether a row was written: rowcount is -1 here on PostgreSQL (psycopg 3)
-    return session.connection().execute(statement, values).first() is not None
+    # RETURNING names the rows written (rowcount is -1 here on PostgreSQL with psycopg 3); several
+    # rows go as one multi-row INSERT
+    return len(session.connection().execute(statement, rows).all())
 
 
 _INSERT_ONCE: dict[str, Any] = {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import Boolean, Integer, String, bindparam, cast, event, func, literal, null, union_all
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
@@ -155,25 +155,47 @@ class CampaignDates:
 
 
 _DATES = "parflow.campaign_dates"  # per-transaction cache in Session.info
-# built once: composing a statement costs more than running it on SQLite
+# The three tables in one round trip (a row's `part` says which), built once: composing a
+# statement costs more than running it on SQLite, and each round trip counts on PostgreSQL.
 _CAMPAIGNS = bindparam("ids", expanding=True)
-_DAYS = select(CalendarDay.campaign_id, CalendarDay.day, CalendarDay.working).where(
-    col(CalendarDay.campaign_id).in_(_CAMPAIGNS)
-)
-_MILESTONES = select(Milestone.campaign_id, Milestone.key, Milestone.due_date).where(
-    col(Milestone.campaign_id).in_(_CAMPAIGNS)
-)
-_EXTENSIONS = (
-    select(Extension.campaign_id, Extension.agency_id, Extension.milestone_key, Extension.new_date)
-    .where(col(Extension.campaign_id).in_(_CAMPAIGNS))
-    .order_by(col(Extension.granted_at), col(Extension.id))
+_NO_INT, _NO_TEXT, _NO_BOOL = cast(null(), Integer), cast(null(), String), cast(null(), Boolean)
+_NO_ORDER = cast(null(), Integer)
+_DATES_QUERY = union_all(
+    select(
+        literal("d").label("part"),
+        col(CalendarDay.campaign_id).label("campaign_id"),
+        _NO_INT.label("agency_id"),
+        _NO_TEXT.label("key"),
+        col(CalendarDay.day).label("day"),
+        col(CalendarDay.working).label("working"),
+        _NO_ORDER.label("grant_order"),
+    ).where(col(CalendarDay.campaign_id).in_(_CAMPAIGNS)),
+    select(
+        literal("m"),
+        col(Milestone.campaign_id),
+        _NO_INT,
+        col(Milestone.key),
+        col(Milestone.due_date),
+        _NO_BOOL,
+        _NO_ORDER,
+    ).where(col(Milestone.campaign_id).in_(_CAMPAIGNS)),
+    select(
+        literal("e"),
+        col(Extension.campaign_id),
+        col(Extension.agency_id),
+        col(Extension.milestone_key),
+        col(Extension.new_date),
+        _NO_BOOL,
+        # the latest grant wins: rank the grants by (granted_at, id) and apply them in that order
+        func.row_number().over(order_by=(col(Extension.granted_at), col(Extension.id))),
+    ).where(col(Extension.campaign_id).in_(_CAMPAIGNS)),
 )
 
 
 def campaign_dates(
     session: Session, campaigns: Iterable[Campaign], *, fresh: bool = False
 ) -> dict[int, CampaignDates]:
-    """Calendar days, milestones and extensions of `campaigns`, three column-only queries for the
+    """Calendar days, milestones and extensions of `campaigns`, one column-only query for the
     whole batch, loaded once per transaction: a state change re-plans with what the transaction
     already read. Writing any of them through the session drops the cache (listeners below);
     `fresh=True` reads again regardless."""
@@ -183,14 +205,17 @@ def campaign_dates(
     if wanted:
         off: dict[int, set[date]] = {}
         on: dict[int, set[date]] = {}
-        ids = {"ids": wanted}
-        for cid, day, working in session.execute(_DAYS, ids):
-            (on if working else off).setdefault(cid, set()).add(day)
         base: dict[int, dict[str, date]] = {}
-        for cid, key, due in session.execute(_MILESTONES, ids):
-            base.setdefault(cid, {})[key] = due
+        grants = []
+        for part, cid, agency_id, key, day, working, order in session.execute(_DATES_QUERY, {"ids": wanted}):
+            if part == "d":
+                (on if working else off).setdefault(cid, set()).add(day)
+            elif part == "m":
+                base.setdefault(cid, {})[key] = day
+            else:
+                grants.append((order, cid, agency_id, key, day))
         extensions: dict[int, dict[int, dict[str, date]]] = {}
-        for cid, agency_id, key, new_date in session.execute(_EXTENSIONS, ids):
+        for _order, cid, agency_id, key, new_date in sorted(grants):
             extensions.setdefault(cid, {}).setdefault(agency_id, {})[key] = new_date
         for cid in wanted:
             calendar = shared_calendar(

@@ -143,20 +143,21 @@ def fire_event(
         comment=comment,
         at=now,
     )
-    for spec in fired.transition.notify:
-        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id):
-            if person.id == principal.person_id:
-                continue  # nobody needs an e-mail about what they just did themselves
-            outbox.enqueue(
-                session,
-                key=f"event:{campaign.id}:{entry.seq}:{spec.kind}:{person.id}",
-                kind=spec.kind,
-                person=person,
-                now=now,
-                context=context,
-                submission=submission,
-                role=role,
-            )
+    messages = [
+        outbox.message(
+            key=f"event:{campaign.id}:{entry.seq}:{spec.kind}:{person.id}",
+            kind=spec.kind,
+            person=person,
+            now=now,
+            context=context,
+            submission=submission,
+            role=role,
+        )
+        for spec in fired.transition.notify
+        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id)
+        if person.id != principal.person_id  # nobody needs an e-mail about what they just did
+    ]
+    outbox.enqueue_all(session, messages)
     if sign_off.sends_self_assessment(definition, fired.transition) and fired.role != Role.agency_head:
         # the report is the head's document: the head hears that it went out
         sign_off.notify_heads(
