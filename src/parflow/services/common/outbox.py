@@ -38,24 +38,30 @@ def held_for_digest(kind: str, role: str | None) -> bool:
     return role in WATCHER_ROLES and kind not in IMMEDIATE_FOR_WATCHERS
 
 
-# Active holders of campaign-wide roles, and of agency roles in one agency only: loading every
-# agency's editors to keep one agency's would cost a row per agency on each event. Built once.
-_HOLDERS = (
-    select(Person, RoleAssignment.role)
-    .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-    .where(
-        RoleAssignment.campaign_id == bindparam("campaign"),
-        Person.active,
-        or_(
-            col(RoleAssignment.role).in_(bindparam("wide", expanding=True)),
-            and_(
-                col(RoleAssignment.role).in_(bindparam("local", expanding=True)),
-                RoleAssignment.agency_id == bindparam("agency"),
-            ),
-        ),
-    )
-    .order_by(col(Person.id))
-)
+_HOLDERS: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _holders(wide: tuple[str, ...], local: tuple[str, ...]) -> Any:
+    """Active holders of the campaign-wide roles `wide`, and of the agency roles `local` in one
+    agency only: loading every agency's editors to keep one agency's would cost a row per agency
+    on each event. One statement per combination of roles, built once (the roles are part of it,
+    so nothing is expanded per execution); the campaign and agency are its parameters."""
+    statement = _HOLDERS.get((wide, local))
+    if statement is None:
+        role = col(RoleAssignment.role)
+        chosen = [role == r for r in wide]
+        if local:
+            chosen.append(
+                and_(or_(*(role == r for r in local)), RoleAssignment.agency_id == bindparam("agency"))
+            )
+        statement = (
+            select(Person, RoleAssignment.role)
+            .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+            .where(RoleAssignment.campaign_id == bindparam("campaign"), Person.active, or_(*chosen))
+            .order_by(col(Person.id))
+        )
+        _HOLDERS[(wide, local)] = statement
+    return statement
 
 
 def recipients(
@@ -69,14 +75,11 @@ def recipients(
     wanted = list(dict.fromkeys(roles))
     if not wanted:
         return []
-    params = {
-        "campaign": campaign_id,
-        "wide": [r for r in wanted if r not in AGENCY_ROLES],
-        "local": [r for r in wanted if r in AGENCY_ROLES],
-        "agency": agency_id,
-    }
+    wide = tuple(str(r) for r in wanted if r not in AGENCY_ROLES)
+    local = tuple(str(r) for r in wanted if r in AGENCY_ROLES)
+    params = {"campaign": campaign_id, "agency": agency_id} if local else {"campaign": campaign_id}
     found: dict[int, tuple[Person, str]] = {}
-    for person, role in session.exec(_HOLDERS, params=params).all():
+    for person, role in session.exec(_holders(wide, local), params=params).all():
         assert person.id is not None
         current = found.get(person.id)
         if current is None or wanted.index(role) < wanted.index(current[1]):

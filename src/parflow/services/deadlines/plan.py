@@ -7,10 +7,11 @@ reads them for a whole batch with a handful of `IN (...)` queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, bindparam, cast, event, func, literal, null, union_all
 from sqlalchemy.orm import ORMExecuteState
@@ -157,39 +158,46 @@ class CampaignDates:
 _DATES = "parflow.campaign_dates"  # per-transaction cache in Session.info
 # The three tables in one round trip (a row's `part` says which), built once: composing a
 # statement costs more than running it on SQLite, and each round trip counts on PostgreSQL.
-_CAMPAIGNS = bindparam("ids", expanding=True)
 _NO_INT, _NO_TEXT, _NO_BOOL = cast(null(), Integer), cast(null(), String), cast(null(), Boolean)
-_NO_ORDER = cast(null(), Integer)
-_DATES_QUERY = union_all(
-    select(
-        literal("d").label("part"),
-        col(CalendarDay.campaign_id).label("campaign_id"),
-        _NO_INT.label("agency_id"),
-        _NO_TEXT.label("key"),
-        col(CalendarDay.day).label("day"),
-        col(CalendarDay.working).label("working"),
-        _NO_ORDER.label("grant_order"),
-    ).where(col(CalendarDay.campaign_id).in_(_CAMPAIGNS)),
-    select(
-        literal("m"),
-        col(Milestone.campaign_id),
-        _NO_INT,
-        col(Milestone.key),
-        col(Milestone.due_date),
-        _NO_BOOL,
-        _NO_ORDER,
-    ).where(col(Milestone.campaign_id).in_(_CAMPAIGNS)),
-    select(
-        literal("e"),
-        col(Extension.campaign_id),
-        col(Extension.agency_id),
-        col(Extension.milestone_key),
-        col(Extension.new_date),
-        _NO_BOOL,
-        # the latest grant wins: rank the grants by (granted_at, id) and apply them in that order
-        func.row_number().over(order_by=(col(Extension.granted_at), col(Extension.id))),
-    ).where(col(Extension.campaign_id).in_(_CAMPAIGNS)),
-)
+
+
+def _dates_query(campaigns: Callable[[Any], Any]) -> Any:
+    """`campaigns(column)` is the condition on each table's campaign_id column."""
+    return union_all(
+        select(
+            literal("d").label("part"),
+            col(CalendarDay.campaign_id).label("campaign_id"),
+            _NO_INT.label("agency_id"),
+            _NO_TEXT.label("key"),
+            col(CalendarDay.day).label("day"),
+            col(CalendarDay.working).label("working"),
+            _NO_INT.label("grant_order"),
+        ).where(campaigns(col(CalendarDay.campaign_id))),
+        select(
+            literal("m"),
+            col(Milestone.campaign_id),
+            _NO_INT,
+            col(Milestone.key),
+            col(Milestone.due_date),
+            _NO_BOOL,
+            _NO_INT,
+        ).where(campaigns(col(Milestone.campaign_id))),
+        select(
+            literal("e"),
+            col(Extension.campaign_id),
+            col(Extension.agency_id),
+            col(Extension.milestone_key),
+            col(Extension.new_date),
+            _NO_BOOL,
+            # the latest grant wins: rank the grants by (granted_at, id) and apply them in that order
+            func.row_number().over(order_by=(col(Extension.granted_at), col(Extension.id))),
+        ).where(campaigns(col(Extension.campaign_id))),
+    )
+
+
+# one campaign (every event) by plain equality: an expanding IN is re-rendered at each execution
+_DATES_OF_ONE = _dates_query(lambda column: column == bindparam("id"))
+_DATES_OF_MANY = _dates_query(lambda column: column.in_(bindparam("ids", expanding=True)))
 
 
 def campaign_dates(
@@ -207,7 +215,10 @@ def campaign_dates(
         on: dict[int, set[date]] = {}
         base: dict[int, dict[str, date]] = {}
         grants = []
-        for part, cid, agency_id, key, day, working, order in session.execute(_DATES_QUERY, {"ids": wanted}):
+        query, params = (
+            (_DATES_OF_ONE, {"id": wanted[0]}) if len(wanted) == 1 else (_DATES_OF_MANY, {"ids": wanted})
+        )
+        for part, cid, agency_id, key, day, working, order in session.execute(query, params):
             if part == "d":
                 (on if working else off).setdefault(cid, set()).add(day)
             elif part == "m":
