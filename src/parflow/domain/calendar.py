@@ -40,7 +40,7 @@ class WorkingCalendar:
         self.country = country
         self.extra_days_off = frozenset(extra_days_off)
         self.extra_working_days = frozenset(extra_working_days)
-        # a digest or a tick asks the same (today, due date) question for every submission
+        # a digest, a tick or a page asks the same (today, due date) question for every submission
         self._between: dict[tuple[date, date], int] = {}
 
     def holiday_name(self, day: date) -> str | None:
@@ -86,16 +86,17 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
-        known = self._between.get((start, end))
-        if known is not None:
-            return known
-        count = 0
-        current = start
-        while current < end:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                count += 1
-        self._between[(start, end)] = count
+        # every page and answer asks "how many working days left" for the same few dates; a
+        # calendar never changes, so each pair is walked once (a day at a time) per calendar
+        count = self._between.get((start, end))
+        if count is None:
+            count = 0
+            current = start
+            while current < end:
+                current += timedelta(days=1)
+                if self.is_working_day(current):
+                    count += 1
+            self._between[(start, end)] = count
         return count
 
     def local_date(self, instant: datetime) -> date:

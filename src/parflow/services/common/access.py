@@ -14,13 +14,23 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from parflow.domain.roles import AGENCY_ROLES, Role
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.store.models import Person, RoleAssignment
 
 CAMPAIGN_WIDE_READERS = frozenset({Role.home_affairs, Role.city_leader, Role.viewer})
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    """Who did something: what an audit entry and a notice record of them (a `Person` serves too)."""
+
+    id: int | None
+    email: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,11 @@ class Principal:
     name: str
     language: str
     assignments: tuple[Assignment, ...]
+
+    @property
+    def actor(self) -> ActorRef:
+        """The person as the audit trail and messages name them, without reading their row again."""
+        return ActorRef(self.person_id, self.email, self.name)
 
     def roles_in(self, campaign_id: int) -> set[str]:
         return {a.role for a in self.assignments if a.campaign_id == campaign_id}
@@ -98,16 +113,41 @@ def council_visible_states(definition: WorkflowDefinition) -> frozenset[str]:
 def load_principal(session: Session, person_id: int, *, session_epoch: int | None = None) -> Principal | None:
     """The person's principal; None if they are unknown or inactive, or if `session_epoch` (from a
     token or session cookie) is not theirs any more (signed out or password changed since)."""
-    person = session.get(Person, person_id)
-    if person is None or not person.active:
+    rows = session.execute(_PERSON_AND_ROLES, {"id": person_id}).all()
+    if not rows:
+        return None
+    person = rows[0]
+    if not person.active:
         return None
     if session_epoch is not None and session_epoch != person.session_epoch:
         return None
-    rows = session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person_id)).all()
     return Principal(
         person_id=person_id,
         email=person.email,
         name=person.name,
         language=person.language,
-        assignments=tuple(Assignment(r.campaign_id, r.role, r.agency_id, tuple(r.fields)) for r in rows),
+        assignments=tuple(
+            Assignment(r.campaign_id, r.role, r.agency_id, tuple(r.fields or ()))
+            for r in rows
+            if r.role is not None
+        ),
     )
+
+
+# every signed-in request starts here: one round trip, built once
+_PERSON_AND_ROLES = (
+    select(
+        Person.email,
+        Person.name,
+        Person.language,
+        Person.active,
+        Person.session_epoch,
+        RoleAssignment.campaign_id,
+        RoleAssignment.role,
+        RoleAssignment.agency_id,
+        RoleAssignment.fields,
+    )
+    .outerjoin(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+    .where(Person.id == bindparam("id"))
+    .order_by(col(RoleAssignment.id))
+)

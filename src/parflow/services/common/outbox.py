@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,32 @@ def held_for_digest(kind: str, role: str | None) -> bool:
     return role in WATCHER_ROLES and kind not in IMMEDIATE_FOR_WATCHERS
 
 
+_HOLDERS: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _holders(wide: tuple[str, ...], local: tuple[str, ...]) -> Any:
+    """Active holders of the campaign-wide roles `wide`, and of the agency roles `local` in one
+    agency only: loading every agency's editors to keep one agency's would cost a row per agency
+    on each event. One statement per combination of roles, built once (the roles are part of it,
+    so nothing is expanded per execution); the campaign and agency are its parameters."""
+    statement = _HOLDERS.get((wide, local))
+    if statement is None:
+        role = col(RoleAssignment.role)
+        chosen = [role == r for r in wide]
+        if local:
+            chosen.append(
+                and_(or_(*(role == r for r in local)), RoleAssignment.agency_id == bindparam("agency"))
+            )
+        statement = (
+            select(Person, RoleAssignment.role)
+            .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+            .where(RoleAssignment.campaign_id == bindparam("campaign"), Person.active, or_(*chosen))
+            .order_by(col(Person.id))
+        )
+        _HOLDERS[(wide, local)] = statement
+    return statement
+
+
 def recipients(
     session: Session, campaign_id: int, roles: Iterable[str], agency_id: int | None = None
 ) -> list[tuple[Person, str]]:
@@ -48,16 +75,11 @@ def recipients(
     wanted = list(dict.fromkeys(roles))
     if not wanted:
         return []
-    query = (
-        select(Person, RoleAssignment.role, RoleAssignment.agency_id)
-        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-        .where(RoleAssignment.campaign_id == campaign_id, col(RoleAssignment.role).in_(wanted), Person.active)
-        .order_by(col(Person.id))
-    )
+    wide = tuple(str(r) for r in wanted if r not in AGENCY_ROLES)
+    local = tuple(str(r) for r in wanted if r in AGENCY_ROLES)
+    params = {"campaign": campaign_id, "agency": agency_id} if local else {"campaign": campaign_id}
     found: dict[int, tuple[Person, str]] = {}
-    for person, role, role_agency in session.exec(query).all():
-        if role in AGENCY_ROLES and role_agency != agency_id:
-            continue
+    for person, role in session.exec(_holders(wide, local), params=params).all():
         assert person.id is not None
         current = found.get(person.id)
         if current is None or wanted.index(role) < wanted.index(current[1]):
@@ -65,8 +87,7 @@ def recipients(
     return list(found.values())
 
 
-def enqueue(
-    session: Session,
+def message(
     *,
     key: str,
     kind: str,
@@ -79,14 +100,14 @@ def enqueue(
     late: bool = False,
     send_after: datetime | None = None,
     role: str | None = None,
-) -> bool:
-    """Queue one message; False when a message with this key already exists (nothing written).
+) -> dict[str, Any]:
+    """One outbox row's values, for `enqueue_all`.
 
     `role` is the role that selected the recipient: it decides how the message addresses them
     (an agency head by title) and whether it waits for the digest (`held_for_digest`)."""
     if role is not None:
         context = {**context, "recipient_role": role}
-    values = {
+    return {
         "key": key,
         "campaign_id": campaign_id
         if campaign_id is not None
@@ -106,11 +127,66 @@ def enqueue(
         "due_at": due_at,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Row).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Row.id)
-    # RETURNING says whether a row was written: rowcount is -1 here on PostgreSQL (psycopg 3)
-    return session.execute(statement).first() is not None
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    person: Person,
+    now: datetime,
+    context: dict[str, Any],
+    campaign_id: int | None = None,
+    submission: Submission | None = None,
+    due_at: datetime | None = None,
+    late: bool = False,
+    send_after: datetime | None = None,
+    role: str | None = None,
+) -> bool:
+    """Queue one message; False when a message with this key already exists (nothing written)."""
+    row = message(
+        key=key,
+        kind=kind,
+        person=person,
+        now=now,
+        context=context,
+        campaign_id=campaign_id,
+        submission=submission,
+        due_at=due_at,
+        late=late,
+        send_after=send_after,
+        role=role,
+    )
+    return enqueue_all(session, [row]) == 1
+
+
+def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Queue several messages (`message` values) in one statement; how many were new. A row whose
+    key already exists is skipped, the others are written."""
+    if not rows:
+        return 0
+    if session.new:
+        session.flush()  # a row may refer to a submission created in this transaction
+    statement = _insert_once(session.get_bind().dialect.name)
+    # RETURNING names the rows written (rowcount is -1 here on PostgreSQL with psycopg 3); several
+    # rows go as one multi-row INSERT
+    return len(session.connection().execute(statement, rows).all())
+
+
+_INSERT_ONCE: dict[str, Any] = {}
+
+
+def _insert_once(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect: the values go
+    as parameters, so the compiled statement is reused instead of rebuilt and re-keyed per row."""
+    statement = _INSERT_ONCE.get(dialect)
+    if statement is None:
+        table = Row.__table__  # type: ignore[attr-defined]
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+        _INSERT_ONCE[dialect] = statement
+    return statement
 
 
 def for_submission(session: Session, submission_id: int) -> list[Row]:

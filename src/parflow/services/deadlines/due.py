@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from parflow.domain.calendar import WorkingCalendar
 from parflow.domain.deadlines import Deadline, deadline_for, next_milestone
 from parflow.domain.season import Standing, season_over, standing
 from parflow.domain.workflow import WorkflowDefinition
-from parflow.services.common.calendars import campaign_calendar, milestone_dates
-from parflow.store.models import Campaign, Extension, Submission
+from parflow.services.deadlines.plan import campaign_dates
+from parflow.store.models import Campaign, Submission
 
 # When a transition answers one of these milestones, the submission records the instant.
 MILESTONE_STAMPS = {"self_assessment_due": "submitted_at", "appraisal_due": "results_sent_at"}
@@ -35,15 +35,12 @@ class CampaignDeadlines:
 
     def __init__(self, session: Session, campaign: Campaign, agency_ids: list[int] | None = None) -> None:
         self.campaign = campaign
-        self.calendar: WorkingCalendar = campaign_calendar(session, campaign)
-        self.base = milestone_dates(session, campaign)
-        query = select(Extension).where(Extension.campaign_id == campaign.id)
-        if agency_ids is not None:
-            query = query.where(col(Extension.agency_id).in_(agency_ids))
-        self._extensions: dict[int, dict[str, date]] = {}
+        # what this transaction already read, if anything (an event re-planned with it)
+        dates = campaign_dates(session, [campaign])[campaign.id or 0]
+        self.calendar: WorkingCalendar = dates.calendar
+        self.base = dates.base
+        self._extensions: dict[int, dict[str, date]] = dates.extensions
         self._over: dict[date, bool] = {}
-        for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
-            self._extensions.setdefault(grant.agency_id, {})[grant.milestone_key] = grant.new_date
 
     def season_over(self, now: datetime) -> bool:
         today = self.calendar.local_date(now)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from parflow.domain.deadlines import working_days_late
-from parflow.services.deadlines.due import CampaignDeadlines
+from parflow.services.deadlines.plan import campaign_dates
 from parflow.store.models import Campaign, Submission
 
 # milestone answered by a sending -> the prefix of the submission's record columns
@@ -45,9 +45,9 @@ def record_sending(
     part = RECORDED.get(milestone or "")
     if part is None:
         return None
-    deadlines = CampaignDeadlines(session, campaign, [submission.agency_id])
-    due = deadlines.dates_for(submission.agency_id).get(milestone or "")
-    late = working_days_late(deadlines.calendar, due, now) if due is not None else 0
+    dates = campaign_dates(session, [campaign])[campaign.id or 0]
+    due = dates.due(submission.agency_id, milestone or "")
+    late = working_days_late(dates.calendar, due, now) if due is not None else 0
     setattr(submission, f"{part}_sent_at", now)
     setattr(submission, f"{part}_due_date", due)
     setattr(submission, f"{part}_late_days", late)

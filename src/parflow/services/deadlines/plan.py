@@ -7,10 +7,15 @@ reads them for a whole batch with a handful of `IN (...)` queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import Boolean, Integer, String, bindparam, cast, event, func, literal, null, union_all
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from parflow.domain.calendar import WorkingCalendar
@@ -115,9 +120,139 @@ class CampaignPlan:
         key = (rule.milestone, rule.rule_id, due)
         steps = self._series.get(key)
         if steps is None:
-            steps = series_steps(rule, rungs, due, self.calendar)
+            steps = _shared_series(rule, rungs, due, self.calendar)
             self._series[key] = steps
         return steps
+
+
+@lru_cache(maxsize=4096)
+def _shared_series(
+    rule: Rule, rungs: tuple[EscalationRung, ...], due: date, calendar: WorkingCalendar
+) -> list[Step]:
+    """Steps depend only on the rule, the date and the calendar, and calendars with the same days
+    are one shared object (`shared_calendar`): every transaction of the process reuses them, so an
+    event's re-planning does not walk the working days again. Callers must not mutate the list."""
+    return series_steps(rule, rungs, due, calendar)
+
+
+@lru_cache(maxsize=256)
+def shared_calendar(
+    timezone: str, days_off: frozenset[date], working_days: frozenset[date]
+) -> WorkingCalendar:
+    """One immutable calendar per distinct content, for the whole process."""
+    return WorkingCalendar(timezone, extra_days_off=days_off, extra_working_days=working_days)
+
+
+@dataclass(frozen=True)
+class CampaignDates:
+    """A campaign's calendar and dates as stored: the input of every deadline computation."""
+
+    calendar: WorkingCalendar
+    base: dict[str, date]
+    extensions: dict[int, dict[str, date]]  # agency id -> milestone -> date, the latest grant wins
+
+    def due(self, agency_id: int, milestone: str) -> date | None:
+        return self.extensions.get(agency_id, {}).get(milestone) or self.base.get(milestone)
+
+
+_DATES = "parflow.campaign_dates"  # per-transaction cache in Session.info
+# The three tables in one round trip (a row's `part` says which), built once: composing a
+# statement costs more than running it on SQLite, and each round trip counts on PostgreSQL.
+_NO_INT, _NO_TEXT, _NO_BOOL = cast(null(), Integer), cast(null(), String), cast(null(), Boolean)
+
+
+def _dates_query(campaigns: Callable[[Any], Any]) -> Any:
+    """`campaigns(column)` is the condition on each table's campaign_id column."""
+    return union_all(
+        select(
+            literal("d").label("part"),
+            col(CalendarDay.campaign_id).label("campaign_id"),
+            _NO_INT.label("agency_id"),
+            _NO_TEXT.label("key"),
+            col(CalendarDay.day).label("day"),
+            col(CalendarDay.working).label("working"),
+            _NO_INT.label("grant_order"),
+        ).where(campaigns(col(CalendarDay.campaign_id))),
+        select(
+            literal("m"),
+            col(Milestone.campaign_id),
+            _NO_INT,
+            col(Milestone.key),
+            col(Milestone.due_date),
+            _NO_BOOL,
+            _NO_INT,
+        ).where(campaigns(col(Milestone.campaign_id))),
+        select(
+            literal("e"),
+            col(Extension.campaign_id),
+            col(Extension.agency_id),
+            col(Extension.milestone_key),
+            col(Extension.new_date),
+            _NO_BOOL,
+            # the latest grant wins: rank the grants by (granted_at, id) and apply them in that order
+            func.row_number().over(order_by=(col(Extension.granted_at), col(Extension.id))),
+        ).where(campaigns(col(Extension.campaign_id))),
+    )
+
+
+# one campaign (every event) by plain equality: an expanding IN is re-rendered at each execution
+_DATES_OF_ONE = _dates_query(lambda column: column == bindparam("id"))
+_DATES_OF_MANY = _dates_query(lambda column: column.in_(bindparam("ids", expanding=True)))
+
+
+def campaign_dates(
+    session: Session, campaigns: Iterable[Campaign], *, fresh: bool = False
+) -> dict[int, CampaignDates]:
+    """Calendar days, milestones and extensions of `campaigns`, one column-only query for the
+    whole batch, loaded once per transaction: a state change re-plans with what the transaction
+    already read. Writing any of them through the session drops the cache (listeners below);
+    `fresh=True` reads again regardless."""
+    by_id = {c.id: c for c in campaigns if c.id is not None}
+    cache: dict[int, CampaignDates] = session.info.setdefault(_DATES, {})
+    wanted = [cid for cid in by_id if fresh or cid not in cache]
+    if wanted:
+        off: dict[int, set[date]] = {}
+        on: dict[int, set[date]] = {}
+        base: dict[int, dict[str, date]] = {}
+        grants = []
+        query, params = (
+            (_DATES_OF_ONE, {"id": wanted[0]}) if len(wanted) == 1 else (_DATES_OF_MANY, {"ids": wanted})
+        )
+        for part, cid, agency_id, key, day, working, order in session.execute(query, params):
+            if part == "d":
+                (on if working else off).setdefault(cid, set()).add(day)
+            elif part == "m":
+                base.setdefault(cid, {})[key] = day
+            else:
+                grants.append((order, cid, agency_id, key, day))
+        extensions: dict[int, dict[int, dict[str, date]]] = {}
+        for _order, cid, agency_id, key, new_date in sorted(grants):
+            extensions.setdefault(cid, {}).setdefault(agency_id, {})[key] = new_date
+        for cid in wanted:
+            calendar = shared_calendar(
+                by_id[cid].timezone, frozenset(off.get(cid, ())), frozenset(on.get(cid, ()))
+            )
+            cache[cid] = CampaignDates(calendar, base.get(cid, {}), extensions.get(cid, {}))
+    return {cid: cache[cid] for cid in by_id}
+
+
+_DATED = (CalendarDay, Milestone, Extension)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_written_dates(session: OrmSession, _context: object) -> None:
+    """A transaction that writes dates reads them again: the cache never outlives a change."""
+    if _DATES in session.info and any(
+        isinstance(row, _DATED) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_DATES, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_bulk_written_dates(state: ORMExecuteState) -> None:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and _DATES in state.session.info and any(m.class_ in _DATED for m in state.all_mappers):
+        state.session.info.pop(_DATES, None)
 
 
 def load_plans(
@@ -128,25 +263,19 @@ def load_plans(
     *,
     all_agencies: bool = False,
     with_people: bool = True,
+    fresh: bool = True,
 ) -> dict[int, CampaignPlan]:
-    """Plans for `campaigns`; people of agency roles for `agency_ids` (or every agency)."""
+    """Plans for `campaigns`; people of agency roles for `agency_ids` (or every agency).
+
+    `fresh=False` reuses the calendar and dates this transaction already read (`campaign_dates`)."""
     by_id = {c.id: c for c in campaigns if c.id is not None}
     if not by_id:
         return {}
     ids = list(by_id)
-    days: dict[int, list[CalendarDay]] = {}
-    for d in session.exec(select(CalendarDay).where(col(CalendarDay.campaign_id).in_(ids))):
-        days.setdefault(d.campaign_id, []).append(d)
-    base: dict[int, dict[str, date]] = {}
-    for m in session.exec(select(Milestone).where(col(Milestone.campaign_id).in_(ids))):
-        base.setdefault(m.campaign_id, {})[m.key] = m.due_date
-    extensions: dict[int, dict[int, dict[str, date]]] = {}
-    query = select(Extension).where(col(Extension.campaign_id).in_(ids))
-    for grant in session.exec(query.order_by(col(Extension.granted_at), col(Extension.id))):
-        extensions.setdefault(grant.campaign_id, {}).setdefault(grant.agency_id, {})[grant.milestone_key] = (
-            grant.new_date
-        )
+    dates = campaign_dates(session, by_id.values(), fresh=fresh)
     people: dict[int, People] = {cid: People() for cid in ids}
+    if not with_people:
+        return _plans(rt, by_id, dates, people)
     role_query = (
         select(Person, RoleAssignment)
         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
@@ -158,21 +287,22 @@ def load_plans(
         role_query = role_query.where(
             col(RoleAssignment.agency_id).is_(None) | col(RoleAssignment.agency_id).in_(wanted or [-1])
         )
-    for person, assignment in session.exec(role_query) if with_people else ():
+    for person, assignment in session.exec(role_query):
         people[assignment.campaign_id].add(person, assignment)
+    return _plans(rt, by_id, dates, people)
+
+
+def _plans(
+    rt: Runtime, by_id: dict[int, Campaign], dates: dict[int, CampaignDates], people: dict[int, People]
+) -> dict[int, CampaignPlan]:
     plans = {}
     for cid, campaign in by_id.items():
-        calendar = WorkingCalendar(
-            campaign.timezone,
-            extra_days_off=[d.day for d in days.get(cid, []) if not d.working],
-            extra_working_days=[d.day for d in days.get(cid, []) if d.working],
-        )
         plans[cid] = CampaignPlan(
             campaign,
             rt.workflows.definition(campaign.workflow_name),
-            calendar,
-            base.get(cid, {}),
-            extensions.get(cid, {}),
+            dates[cid].calendar,
+            dates[cid].base,
+            dates[cid].extensions,
             people[cid],
         )
     return plans

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from parflow.domain.reminders import party_scope, submission_pending
@@ -41,6 +41,7 @@ def refresh(
     *,
     dates_changed: bool = True,
     since: datetime | None = None,
+    flush: bool = True,
 ) -> int:
     """Recompute `next_due_at` of the campaign and of `submissions` (default: all of it); return
     how many of them changed.
@@ -48,6 +49,7 @@ def refresh(
     `dates_changed=False` (a state change only) lets the transaction reuse the calendar and dates
     it already loaded; anything that changes dates, extensions or the calendar passes True.
     `since` (see `reminders.next_due`) keeps steps that fell due since then in the plan.
+    `flush=False` leaves the changes for the caller's next flush.
     """
     now = rt.clock.now()
     if submissions is None:
@@ -55,7 +57,9 @@ def refresh(
     cache: dict[int, CampaignPlan] = session.info.setdefault(_PLANS, {})
     plan = None if dates_changed else cache.get(campaign.id or 0)
     if plan is None:
-        plan = load_plans(session, rt, [campaign], [], with_people=False)[campaign.id or 0]
+        plan = load_plans(session, rt, [campaign], [], with_people=False, fresh=dates_changed)[
+            campaign.id or 0
+        ]
         cache[campaign.id or 0] = plan
     changed = 0
     for submission in submissions:
@@ -69,7 +73,8 @@ def refresh(
         campaign.next_due_at = nxt
         session.add(campaign)
         changed += 1
-    session.flush()
+    if flush:
+        session.flush()
     return changed
 
 
@@ -135,6 +140,16 @@ def _rule_of(key: str) -> tuple[str, str | None] | None:
     return milestone, (None if party == "campaign" else party)
 
 
+_QUEUED = select(Notification).where(
+    Notification.status == "pending", col(Notification.kind).in_(DEADLINE_KINDS)
+)
+# every transition runs this one: built once
+_QUEUED_ABOUT = _QUEUED.where(
+    Notification.campaign_id == bindparam("campaign"),
+    (col(Notification.submission_id) == bindparam("submission")) | col(Notification.submission_id).is_(None),
+)
+
+
 def cancel_stale(
     session: Session, rt: Runtime, campaign: Campaign, submission: Submission | None = None
 ) -> int:
@@ -143,16 +158,12 @@ def cancel_stale(
     With `submission`, only rows about it (and merged rows naming its agency) are checked: the cost
     of a transition stays small. Returns the number cancelled.
     """
-    query = select(Notification).where(
-        Notification.campaign_id == campaign.id,
-        Notification.status == "pending",
-        col(Notification.kind).in_(DEADLINE_KINDS),
-    )
     if submission is not None:
-        query = query.where(
-            (col(Notification.submission_id) == submission.id) | col(Notification.submission_id).is_(None)
+        rows = list(
+            session.exec(_QUEUED_ABOUT, params={"campaign": campaign.id, "submission": submission.id})
         )
-    rows = list(session.exec(query))
+    else:
+        rows = list(session.exec(_QUEUED.where(Notification.campaign_id == campaign.id)))
     if not rows:
         return 0
     definition = rt.workflows.definition(campaign.workflow_name)
@@ -244,7 +255,8 @@ def cancel_for_date(session: Session, submission: Submission, milestone: str, du
 def after_transition(session: Session, rt: Runtime, campaign: Campaign, submission: Submission) -> None:
     """Call in the transaction of every state change: cancel what no longer applies, re-plan."""
     cancel_stale(session, rt, campaign, submission)
-    refresh(session, rt, campaign, [submission], dates_changed=False)
+    # the caller's next flush writes next_due_at together with the state change
+    refresh(session, rt, campaign, [submission], dates_changed=False, flush=False)
 
 
 def after_work_change(session: Session, rt: Runtime, campaign: Campaign) -> None:

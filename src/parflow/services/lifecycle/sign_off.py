@@ -16,8 +16,9 @@ from parflow.domain.errors import GuardFailed, Unmet
 from parflow.domain.roles import Role
 from parflow.domain.workflow import Transition, WorkflowDefinition
 from parflow.services.common import outbox
+from parflow.services.common.audit import Actor
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
-from parflow.store.models import Agency, Campaign, Person, Submission
+from parflow.store.models import Agency, Campaign, Submission
 
 KIND = "head_sign_off"
 
@@ -53,7 +54,7 @@ def notify_heads(
     campaign: Campaign,
     agency: Agency,
     submission: Submission,
-    actor: Person | None,
+    actor: Actor | None,
     mode: str,  # "request": asked to confirm; "sent": told the report went out
     at: datetime,
     occurrence: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, tuple_
+from sqlalchemy import bindparam, or_, tuple_
 from sqlmodel import Session, col, select
 
 from parflow.domain.errors import NotFound, StaleVersion
@@ -22,7 +22,7 @@ from parflow.services.deadlines.due import MILESTONE_STAMPS
 from parflow.services.deadlines.lateness import record_sending
 from parflow.services.lifecycle import sign_off
 from parflow.services.lifecycle.guard_facts import SubmissionFacts
-from parflow.store.models import Agency, AuditEntry, Campaign, Person, Submission
+from parflow.store.models import Agency, AuditEntry, Campaign, Submission
 
 
 @dataclass
@@ -37,23 +37,28 @@ def locate(
     session: Session, rt: Runtime, submission_id: int, principal: Principal | None, *, lock: bool = False
 ) -> Located:
     """The submission if it exists and the caller may see it; otherwise 404 (never 403)."""
-    query = select(Submission).where(Submission.id == submission_id)
-    if lock:
-        # PostgreSQL: hold the row until commit, so concurrent writers queue and then see our
-        # result. SQLite: the write transaction already holds the database lock.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    submission = session.exec(query).first()
-    if submission is None:
+    found = session.exec(_LOCKED if lock else _PLAIN, params={"id": submission_id}).first()
+    if found is None:
         raise NotFound("submission.not_found", id=submission_id)
-    campaign = session.get(Campaign, submission.campaign_id)
-    agency = session.get(Agency, submission.agency_id)
-    assert campaign is not None and agency is not None
+    submission, campaign, agency = found
     definition = rt.workflows.definition(campaign.workflow_name)
     if principal is None or not principal.can_see(
         definition, campaign.id or 0, agency.id or 0, submission.state
     ):
         raise NotFound("submission.not_found", id=submission_id)
     return Located(submission, campaign, agency, definition)
+
+
+# one statement for the three rows every use case on a submission starts from, built once
+_PLAIN = (
+    select(Submission, Campaign, Agency)
+    .join(Campaign, col(Campaign.id) == col(Submission.campaign_id))
+    .join(Agency, col(Agency.id) == col(Submission.agency_id))
+    .where(Submission.id == bindparam("id"))
+)
+# PostgreSQL: hold the submission's row until commit, so concurrent writers queue and then see our
+# result. SQLite: the write transaction already holds the database lock.
+_LOCKED = _PLAIN.with_for_update(of=Submission).execution_options(populate_existing=True)
 
 
 def check_version(submission: Submission, expected_version: int | None) -> None:
@@ -93,7 +98,6 @@ def fire_event(
     stamp = MILESTONE_STAMPS.get(fired.transition.milestone or "")
     if stamp:
         setattr(submission, stamp, now)
-    lateness = record_sending(session, campaign, submission, fired.transition.milestone, now)
     if definition.in_phase(fired.dest, "self_assessment") and not definition.in_phase(
         fired.source, "self_assessment"
     ):
@@ -101,7 +105,13 @@ def fire_event(
         submission.head_confirmation_requested_at = None
         submission.head_confirmation_requested_by = None
     session.add(submission)
-    actor = session.get(Person, principal.person_id)
+    # What follows only reads dates and queued reminders, none of which this event changed: the
+    # submission's new state, record and next deadline then go out in one UPDATE with the audit row.
+    with session.no_autoflush:
+        lateness = record_sending(session, campaign, submission, fired.transition.milestone, now)
+        # reminders queued for a part now done are cancelled; the next deadline step is re-planned
+        deadline_sync.after_transition(session, rt, campaign, submission)
+    actor = principal.actor
     entry = audit.append(
         session,
         campaign,
@@ -133,20 +143,21 @@ def fire_event(
         comment=comment,
         at=now,
     )
-    for spec in fired.transition.notify:
-        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id):
-            if person.id == principal.person_id:
-                continue  # nobody needs an e-mail about what they just did themselves
-            outbox.enqueue(
-                session,
-                key=f"event:{campaign.id}:{entry.seq}:{spec.kind}:{person.id}",
-                kind=spec.kind,
-                person=person,
-                now=now,
-                context=context,
-                submission=submission,
-                role=role,
-            )
+    messages = [
+        outbox.message(
+            key=f"event:{campaign.id}:{entry.seq}:{spec.kind}:{person.id}",
+            kind=spec.kind,
+            person=person,
+            now=now,
+            context=context,
+            submission=submission,
+            role=role,
+        )
+        for spec in fired.transition.notify
+        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id)
+        if person.id != principal.person_id  # nobody needs an e-mail about what they just did
+    ]
+    outbox.enqueue_all(session, messages)
     if sign_off.sends_self_assessment(definition, fired.transition) and fired.role != Role.agency_head:
         # the report is the head's document: the head hears that it went out
         sign_off.notify_heads(
@@ -160,8 +171,6 @@ def fire_event(
             occurrence=entry.seq,
             comment=comment,
         )
-    # reminders queued for a part now done are cancelled; the next deadline step is re-planned
-    deadline_sync.after_transition(session, rt, campaign, submission)
     session.flush()
     metrics.count_event_on_commit(session, trigger)
     return found, entry

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from parflow.services.common import paging
 from parflow.services.lifecycle import submissions as service
+from parflow.store.models import AuditEntry
 from parflow.web.api.paging import CURSOR, announce_next, limit_query
 from parflow.web.api.schemas import ErrorOut, EventIn, FiredOut, HistoryEntryOut, SubmissionOut
 from parflow.web.api.views import history_out, submission_out
@@ -41,8 +42,8 @@ def fire_event(
 ) -> FiredOut:
     payload = body or EventIn()
 
-    def use_case(session: Session) -> FiredOut:
-        found, entry = service.fire_event(
+    def use_case(session: Session) -> tuple[service.Located, AuditEntry]:
+        return service.fire_event(
             session,
             rt,
             principal,
@@ -51,11 +52,14 @@ def fire_event(
             comment=payload.comment or None,
             expected_version=payload.expected_version,
         )
+
+    found, entry = run_write(rt, use_case)
+    # the answer is composed after the commit, from the rows as the event left them: composing it
+    # inside kept every other writer waiting (SQLite's one write lock, the audit chain's row lock)
+    with rt.db.read() as session:
         return FiredOut(
             submission=submission_out(session, rt, principal, found), history_entry=history_out(entry)
         )
-
-    return run_write(rt, use_case)
 
 
 @router.get("/{submission_id}/history", response_model=list[HistoryEntryOut], responses=ERRORS)
