@@ -140,9 +140,15 @@ def _rule_of(key: str) -> tuple[str, str | None] | None:
     return milestone, (None if party == "campaign" else party)
 
 
-_QUEUED = select(Notification).where(
-    Notification.status == "pending", col(Notification.kind).in_(DEADLINE_KINDS)
-)
+# only the columns the check reads, as plain rows: queued rows are read on every transition
+_QUEUED = select(
+    Notification.id,
+    Notification.key,
+    Notification.kind,
+    Notification.submission_id,
+    Notification.person_id,
+    Notification.context,
+).where(Notification.status == "pending", col(Notification.kind).in_(DEADLINE_KINDS))
 # every transition runs this one: built once
 _QUEUED_ABOUT = _QUEUED.where(
     Notification.campaign_id == bindparam("campaign"),
@@ -159,11 +165,9 @@ def cancel_stale(
     of a transition stays small. Returns the number cancelled.
     """
     if submission is not None:
-        rows = list(
-            session.exec(_QUEUED_ABOUT, params={"campaign": campaign.id, "submission": submission.id})
-        )
+        rows = session.execute(_QUEUED_ABOUT, {"campaign": campaign.id, "submission": submission.id}).all()
     else:
-        rows = list(session.exec(_QUEUED.where(Notification.campaign_id == campaign.id)))
+        rows = session.execute(_QUEUED.where(Notification.campaign_id == campaign.id)).all()
     if not rows:
         return 0
     definition = rt.workflows.definition(campaign.workflow_name)
