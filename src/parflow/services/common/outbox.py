@@ -13,7 +13,7 @@ in `IMMEDIATE_FOR_WATCHERS` still reach them on their own (docs/email.md lists t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -72,19 +72,34 @@ def recipients(
     Agency roles are taken from `agency_id` only; other roles are campaign-wide. One person is
     listed once even when several roles select them.
     """
-    wanted = list(dict.fromkeys(roles))
-    if not wanted:
-        return []
-    wide = tuple(str(r) for r in wanted if r not in AGENCY_ROLES)
-    local = tuple(str(r) for r in wanted if r in AGENCY_ROLES)
+    return recipients_for(session, campaign_id, [roles], agency_id)[0]
+
+
+def recipients_for(
+    session: Session, campaign_id: int, role_lists: Sequence[Iterable[str]], agency_id: int | None = None
+) -> list[list[tuple[Person, str]]]:
+    """`recipients` for several lists of roles at once (one query): an event that tells more
+    than one audience reads them together."""
+    lists = [list(dict.fromkeys(roles)) for roles in role_lists]
+    every = list(dict.fromkeys(r for roles in lists for r in roles))
+    if not every:
+        return [[] for _ in lists]
+    wide = tuple(str(r) for r in every if r not in AGENCY_ROLES)
+    local = tuple(str(r) for r in every if r in AGENCY_ROLES)
     params = {"campaign": campaign_id, "agency": agency_id} if local else {"campaign": campaign_id}
-    found: dict[int, tuple[Person, str]] = {}
-    for person, role in session.exec(_holders(wide, local), params=params).all():
-        assert person.id is not None
-        current = found.get(person.id)
-        if current is None or wanted.index(role) < wanted.index(current[1]):
-            found[person.id] = (person, role)
-    return list(found.values())
+    held = session.exec(_holders(wide, local), params=params).all()
+    chosen = []
+    for wanted in lists:
+        found: dict[int, tuple[Person, str]] = {}
+        for person, role in held:
+            if role not in wanted:
+                continue
+            assert person.id is not None
+            current = found.get(person.id)
+            if current is None or wanted.index(role) < wanted.index(current[1]):
+                found[person.id] = (person, role)
+        chosen.append(list(found.values()))
+    return chosen
 
 
 def message(

@@ -9,6 +9,7 @@ request and tells the head. The workflow keeps its states; this is a rule on who
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -18,7 +19,7 @@ from parflow.domain.workflow import Transition, WorkflowDefinition
 from parflow.services.common import outbox
 from parflow.services.common.audit import Actor
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
-from parflow.store.models import Agency, Campaign, Submission
+from parflow.store.models import Agency, Campaign, Person, Submission
 
 KIND = "head_sign_off"
 
@@ -61,6 +62,37 @@ def notify_heads(
     comment: str | None = None,
 ) -> int:
     """Queue the head's message (once per occurrence); how many were queued."""
+    heads = outbox.recipients(session, campaign.id or 0, [Role.agency_head], agency.id)
+    return outbox.enqueue_all(
+        session,
+        head_messages(
+            heads,
+            campaign=campaign,
+            agency=agency,
+            submission=submission,
+            actor=actor,
+            mode=mode,
+            at=at,
+            occurrence=occurrence,
+            comment=comment,
+        ),
+    )
+
+
+def head_messages(
+    heads: list[tuple[Person, str]],
+    *,
+    campaign: Campaign,
+    agency: Agency,
+    submission: Submission,
+    actor: Actor | None,
+    mode: str,
+    at: datetime,
+    occurrence: int,
+    comment: str | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows of `notify_heads` for `heads` (the agency's heads), for a caller that
+    writes them with its own messages."""
     context = {
         "campaign": campaign_ref(campaign),
         "agency": agency_ref(agency),
@@ -72,12 +104,8 @@ def notify_heads(
         "action_path": submission_path(submission),
         "report_path": f"{submission_path(submission)}/self-assessment/report",
     }
-    queued = 0
-    for person, _role in outbox.recipients(session, campaign.id or 0, [Role.agency_head], agency.id):
-        if actor is not None and person.id == actor.id:
-            continue
-        queued += outbox.enqueue(
-            session,
+    return [
+        outbox.message(
             key=f"{KIND}:{campaign.id}:{submission.id}:{mode}:{occurrence}:{person.id}",
             kind=KIND,
             person=person,
@@ -85,4 +113,6 @@ def notify_heads(
             context=context,
             submission=submission,
         )
-    return queued
+        for person, _role in heads
+        if actor is None or person.id != actor.id
+    ]

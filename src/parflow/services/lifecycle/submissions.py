@@ -180,6 +180,17 @@ def fire_event(
         comment=comment,
         at=now,
     )
+    notify = fired.transition.notify
+    # the report is the head's document: the head hears that it went out (unless they sent it)
+    tell_heads = (
+        sign_off.sends_self_assessment(definition, fired.transition) and fired.role != Role.agency_head
+    )
+    audiences = outbox.recipients_for(
+        session,
+        campaign.id or 0,
+        [spec.to for spec in notify] + ([[Role.agency_head]] if tell_heads else []),
+        found.agency.id,
+    )
     messages = [
         outbox.message(
             key=f"event:{campaign.id}:{entry.seq}:{spec.kind}:{person.id}",
@@ -190,15 +201,13 @@ def fire_event(
             submission=submission,
             role=role,
         )
-        for spec in fired.transition.notify
-        for person, role in outbox.recipients(session, campaign.id or 0, spec.to, found.agency.id)
+        for spec, people in zip(notify, audiences, strict=False)
+        for person, role in people
         if person.id != principal.person_id  # nobody needs an e-mail about what they just did
     ]
-    outbox.enqueue_all(session, messages)
-    if sign_off.sends_self_assessment(definition, fired.transition) and fired.role != Role.agency_head:
-        # the report is the head's document: the head hears that it went out
-        sign_off.notify_heads(
-            session,
+    if tell_heads:
+        messages += sign_off.head_messages(
+            audiences[-1],
             campaign=campaign,
             agency=found.agency,
             submission=submission,
@@ -208,6 +217,7 @@ def fire_event(
             occurrence=entry.seq,
             comment=comment,
         )
+    outbox.enqueue_all(session, messages)
     session.flush()
     metrics.count_event_on_commit(session, trigger)
     return found, entry
