@@ -2,18 +2,22 @@
 """Outbox delivery throughput: parflow's deliverer against a naive one-connection-per-message loop.
 
     .venv/bin/python benchmarks/outbox.py [--messages 500] [--rounds 3] [--security none|starttls]
-                                          [--database-url URL]
+                                          [--database-url URL] [--connections N]
 
 An aiosmtpd server runs in a separate process on 127.0.0.1 and counts what it receives. Each round
 queues the same number of reminder rows three times and delivers them:
 - naive: for each due row, render and build the message (parflow's own code), send it with
   aiosmtplib's one-shot `send` (connect, EHLO, MAIL/RCPT/DATA, QUIT), then record the row as
   sent the way any use case writes here (`rt.db.run`, one session and transaction);
-- strict: the same, but recording the row with exactly the statement and the held connection
-  deliver_pending uses, so that only the SMTP connection handling differs;
-- parflow: `deliver_pending` (claims in chunks, one connection for the batch, each outcome in its
-  own transaction before the next message goes out).
-Prints messages per second for each (median of the rounds) and parflow's ratio to both baselines.
+- strict: the same, but recording the row with the UPDATE deliver_pending runs for each row, on a
+  connection held for the run, so that only the SMTP connection handling differs;
+- ceiling: no database and no rendering at all: the same reminders, rendered and built by
+  parflow's code *before* the clock starts, sent as pre-built bytes over ONE reused aiosmtplib
+  connection (connect, then MAIL/RCPT/DATA per message, QUIT), what one connection can carry;
+- parflow: `deliver_pending` (claims in chunks, `--connections` connections fed from the claimed
+  rows, each outcome recorded, one UPDATE per row, before its connection sends another message).
+Prints messages per second for each (median of the rounds) and parflow's ratio to each of them.
+With `--database-url` (PostgreSQL) everything happens in a scratch schema, dropped at the end.
 With `--security starttls` every connection also negotiates TLS, as the default setting does.
 """
 
@@ -25,6 +29,7 @@ from pathlib import Path
 # benchmarks/transitions.py shares its name with the `transitions` library: running a script from
 # this folder puts the folder first on sys.path, so take it off before anything imports the library
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
@@ -40,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
+from benchmarks.season_fixture import scratch_database
 from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 
@@ -279,6 +285,56 @@ def sent_rows(rt: Runtime, tag: str) -> int:
 # --- the run ---------------------------------------------------------------------------------------
 
 
+def measure(
+    args: argparse.Namespace, folder: Path, url: str, port: int, cert: str | None
+) -> dict[str, list[float]]:
+    """Every variant, round after round, on the database at `url`; messages per second each."""
+    settings = Settings(
+        data_dir=folder,
+        database_url=url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security=SmtpSecurity(args.security),
+        smtp_ca_file=cert,
+        mail_from="Sở Nội vụ Hải Phòng <cchc@snv.haiphong.example>",
+        smtp_connections=args.connections,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    db = Database(url)
+    upgrade(db)
+    rt = Runtime(settings=settings, db=db, clock=FixedClock(NOW))
+    people = make_people(rt, args.messages)
+    policy = DeliveryPolicy(deadline_seconds=3600)
+    rates: dict[str, list[float]] = {"naive": [], "strict": [], "ceiling": [], "parflow": []}
+    for r in range(args.rounds):
+        messages = prebuilt(settings, args.messages, f"ceiling{r}")
+        started = time.perf_counter()
+        count = asyncio.run(ceiling_deliver(settings, messages))
+        rates["ceiling"].append(count / (time.perf_counter() - started))
+
+        for variant in ("naive", "strict"):
+            tag = f"{variant}{r}"
+            queue(rt, people, tag)
+            started = time.perf_counter()
+            count = asyncio.run(naive_deliver(rt, tag, strict=variant == "strict"))
+            rates[variant].append(count / (time.perf_counter() - started))
+            assert sent_rows(rt, tag) == args.messages
+
+        queue(rt, people, f"ours{r}")
+        started = time.perf_counter()
+        report = asyncio.run(deliver_pending(rt, limit=args.messages, policy=policy))
+        rates["parflow"].append(report.sent / (time.perf_counter() - started))
+        assert report.sent == args.messages and report.connections == args.connections, report.summary()
+        assert sent_rows(rt, f"ours{r}") == args.messages
+        print(
+            f"round {r + 1}: "
+            + "   ".join(f"{name} {values[-1]:7.1f} msg/s" for name, values in rates.items()),
+            flush=True,
+        )
+    db.dispose()
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=500, help="messages per batch")
@@ -286,6 +342,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument(
         "--security", choices=["none", "starttls"], default="none", help="starttls needs the openssl command"
+    )
+    default_connections = Settings.model_fields["smtp_connections"].default
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=default_connections,
+        help=f"parflow's SMTP connections (PARFLOW_SMTP_CONNECTIONS; default {default_connections})",
     )
     args = parser.parse_args()
 
@@ -298,50 +361,9 @@ def main() -> None:
         server.start()
         if not ready.wait(30):
             sys.exit("the SMTP server process did not start")
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(
-            data_dir=Path(tmp),
-            database_url=url,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_security=SmtpSecurity(args.security),
-            smtp_ca_file=cert,
-            mail_from="Sở Nội vụ Hải Phòng <cchc@snv.haiphong.example>",
-            _env_file=None,  # type: ignore[call-arg]
-        )
-        db = Database(url)
-        upgrade(db)
-        rt = Runtime(settings=settings, db=db, clock=FixedClock(NOW))
-        people = make_people(rt, args.messages)
-        policy = DeliveryPolicy(deadline_seconds=3600)
-        connections = settings.smtp_connections
-        rates: dict[str, list[float]] = {"naive": [], "strict": [], "ceiling": [], "parflow": []}
-        for r in range(args.rounds):
-            messages = prebuilt(settings, args.messages, f"ceiling{r}")
-            started = time.perf_counter()
-            count = asyncio.run(ceiling_deliver(settings, messages))
-            rates["ceiling"].append(count / (time.perf_counter() - started))
-
-            for variant in ("naive", "strict"):
-                tag = f"{variant}{r}"
-                queue(rt, people, tag)
-                started = time.perf_counter()
-                count = asyncio.run(naive_deliver(rt, tag, strict=variant == "strict"))
-                rates[variant].append(count / (time.perf_counter() - started))
-                assert sent_rows(rt, tag) == args.messages
-
-            queue(rt, people, f"ours{r}")
-            started = time.perf_counter()
-            report = asyncio.run(deliver_pending(rt, limit=args.messages, policy=policy))
-            rates["parflow"].append(report.sent / (time.perf_counter() - started))
-            assert report.sent == args.messages and report.connections == connections, report.summary()
-            assert sent_rows(rt, f"ours{r}") == args.messages
-            print(
-                f"round {r + 1}: "
-                + "   ".join(f"{name} {values[-1]:7.1f} msg/s" for name, values in rates.items()),
-                flush=True,
-            )
-        db.dispose()
+        # PostgreSQL: a scratch schema, dropped afterwards; SQLite: a file in the temporary folder
+        with scratch_database(args.database_url, Path(tmp) / "bench.db") as url:
+            rates = measure(args, Path(tmp), url, port, cert)
         stop.set()
         server.join(10)
     expected = 4 * args.messages * args.rounds
@@ -353,12 +375,14 @@ def main() -> None:
         f"{args.messages} messages per batch, median of {args.rounds} rounds"
     )
     print(f"server (separate process) received {received.value} of {expected} messages")
-    print(f"naive baseline, one connection per message:         {median['naive']:8.1f} messages/s")
-    print(f"  same, recording rows exactly like parflow (strict): {median['strict']:8.1f} messages/s")
-    print(f"ceiling, pre-built bytes over one reused connection: {median['ceiling']:8.1f} messages/s")
-    print(
-        f"parflow deliver_pending, {connections} connection(s) per batch: {median['parflow']:8.1f} messages/s"
-    )
+    labels = {
+        "naive": "naive baseline, one connection per message:",
+        "strict": "  same, recording rows exactly like parflow (strict):",
+        "ceiling": "ceiling, pre-built bytes over one reused connection:",
+        "parflow": f"parflow deliver_pending, {args.connections} connection(s):",
+    }
+    for name, label in labels.items():
+        print(f"{label:<53}{median[name]:8.1f} messages/s")
     print(f"ratio to the naive baseline: {median['parflow'] / median['naive']:.2f}x")
     print(f"ratio to the strict baseline: {median['parflow'] / median['strict']:.2f}x")
     ratio = median["parflow"] / median["ceiling"]

@@ -117,6 +117,17 @@ def test_connection_dropped_mid_data_is_retried_at_once(raw_rt: Runtime, raw_smt
     assert raw_smtp.connections == 3
 
 
+def test_extra_connections_refused_the_first_carries_the_batch(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
+    # a server that takes one connection from us and greets every further one with 421 (a limit of
+    # connections per client): the pool's extra connections give up, the batch still goes out
+    raw_smtp.plan = ["accept"] + ["greet_421"] * 9
+    keys = queue_reminders(raw_rt, people(raw_rt)[:8])
+    report, _ = deliver(raw_rt, DeliveryPolicy(connections=4, **FAST))
+    assert (report.sent, report.retrying, report.dead, report.returned) == (8, 0, 0, 0), report.summary()
+    assert all(r.status == "sent" and r.attempts == 1 for r in rows(raw_rt))
+    assert sorted(raw_smtp.accepted) == sorted(message_id(k, DOMAIN) for k in keys)
+
+
 def test_451_at_data_backs_off_then_dead_with_one_alert(mail_rt: Runtime, smtp_server: SmtpServer) -> None:
     [editor] = people(mail_rt)[:1]
     smtp_server.handler.data_replies = ["451 4.7.1 greylisted, try again later"] * 4

@@ -266,7 +266,7 @@ async def _pass(run: _Run, links: list[SmtpLink]) -> None:
     try:
         await asyncio.wait([workers[0], up], return_when=asyncio.FIRST_COMPLETED)
         if run.connected.is_set() and run.stop_reason is None:
-            workers += [asyncio.ensure_future(_send_over(run, link)) for link in links[1:]]
+            workers += [asyncio.ensure_future(_send_over(run, link, extra=True)) for link in links[1:]]
         await asyncio.gather(*workers)
     except BaseException:
         for worker in workers:
@@ -278,7 +278,7 @@ async def _pass(run: _Run, links: list[SmtpLink]) -> None:
     await run.give_back_rest()
 
 
-async def _send_over(run: _Run, link: SmtpLink) -> None:
+async def _send_over(run: _Run, link: SmtpLink, *, extra: bool = False) -> None:
     """One connection's loop: take a row, send it, have its outcome recorded, repeat.
 
     While one message's outcome is being written (on the writer thread), the next message is
@@ -296,6 +296,8 @@ async def _send_over(run: _Run, link: SmtpLink) -> None:
             final, alerted = await future
             _count(report, item, outcome, final, alerted)
 
+    if extra and not await _open_extra(run, link):
+        return
     try:
         while (item := await run.take()) is not None:
             prepared = _prepare(rt, run.sender, item)
@@ -318,6 +320,24 @@ async def _send_over(run: _Run, link: SmtpLink) -> None:
                 run.stop(outcome.error or "the mail server went away")
     finally:
         await settle()
+
+
+async def _open_extra(run: _Run, link: SmtpLink) -> bool:
+    """Open one more connection, if there is work for it; False when it is not needed or refused.
+
+    A refusal (a server limiting connections per client, say) blames no message and stops nothing:
+    the connections already open carry on with the batch.
+    """
+    if run.claiming is not None:
+        await asyncio.shield(run.claiming)
+    if not run.queue or not run.may_send():
+        return False
+    try:
+        await link.ensure(min(run.policy.operation_timeout, max(0.1, run.deadline - monotonic())))
+    except ConnectFailed as exc:
+        log.debug("an extra SMTP connection could not be opened: %s", exc)
+        return False
+    return True
 
 
 def _count(report: DeliveryReport, item: Claimed, outcome: Outcome, final: str, alerted: int) -> None:
