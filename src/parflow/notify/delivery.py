@@ -46,10 +46,11 @@ from sqlmodel import Session
 
 from parflow.clock import clock_span
 from parflow.notify import claims
+from parflow.notify.batch_render import render_for
 from parflow.notify.claims import Claimed
 from parflow.notify.message import InvalidAddress, Outgoing, Sender, build, message_id, parse_sender
 from parflow.notify.recorder import Entry, Outcome, Recorder
-from parflow.notify.render import Rendered, RenderError, render
+from parflow.notify.render import Rendered, RenderError
 from parflow.notify.smtp import ConnectFailed, SmtpLink, describe
 from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
@@ -361,7 +362,8 @@ def _prepare(rt: Runtime, sender: Sender, item: Claimed) -> Prepared:
         sender = Sender(name=str(named.get("name") or ""), address=str(named["email"]))
     mid = message_id(item.key, sender.domain)
     try:
-        rendered = render(
+        # one deadline's messages differ mostly in the recipient's name: render those once
+        rendered = render_for(
             settings.notifications_dir,
             item.kind,
             item.language,
