@@ -5,8 +5,9 @@ in the recipient's name, the templates are rendered once with a placeholder for 
 message gets its name put in (HTML-escaped in the HTML part, as autoescaping would). The result is
 exactly what `render.render` gives (tests/notify/test_batch_render.py compares them), because this
 is done only when that holds:
-- every template in the folder prints `recipient_name` as it is (`{{ recipient_name }}`, no filter,
-  test, condition or macro around it), checked once per folder on the templates' syntax trees;
+- the message's templates, and every template they extend or include, print `recipient_name` as
+  it is (`{{ recipient_name }}`, no filter, test, macro or autoescape block around it), checked
+  once per kind and language on the templates' syntax trees;
 - the name is one that whitespace tidying leaves alone (no leading, trailing or doubled spaces)
   and holds a letter or digit;
 - the context is plain JSON (as outbox rows hold it), so it can serve as the key.
@@ -22,10 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from markupsafe import escape
 
-from parflow.notify.render import Rendered, environment, render
+from parflow.i18n import normalise_language
+from parflow.notify.render import Rendered, environment, render, template_names
 
 # private-use characters around it: never in a context or a template, untouched by escaping
 PLACEHOLDER = "\ue000recipient\ue001"
@@ -46,7 +48,11 @@ def render_for(
 ) -> Rendered:
     """`render.render`, sharing the work between recipients of the same message where that is exact."""
     key = _key(notifications_dir, kind, lang, context, base_url)
-    if key is None or not _plain(recipient_name) or not names_printed_as_is(notifications_dir):
+    if (
+        key is None
+        or not _plain(recipient_name)
+        or not names_printed_as_is(notifications_dir, kind, normalise_language(lang))
+    ):
         return render(
             notifications_dir, kind, lang, context, recipient_name=recipient_name, base_url=base_url
         )
@@ -92,18 +98,28 @@ def _plain(name: str) -> bool:
     )
 
 
-@lru_cache(maxsize=8)
-def names_printed_as_is(notifications_dir: Path) -> bool:
-    """True when every template prints `recipient_name` only as `{{ recipient_name }}`."""
+@lru_cache(maxsize=128)
+def names_printed_as_is(notifications_dir: Path, kind: str, lang: str) -> bool:
+    """True when the kind's templates, and all they extend or include, print `recipient_name` only
+    as `{{ recipient_name }}`."""
     env = environment(notifications_dir)
+    pending, seen = list(template_names(kind, lang)), set()
     try:
-        for name in env.list_templates(extensions=("txt", "html")):
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
             source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
             tree = env.parse(source)
             uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == "recipient_name")
             if uses != _printed_as_is(tree, shielded=False):
                 return False
-    except Exception:  # a template that does not even parse: no sharing, errors surface as before
+            for referenced in meta.find_referenced_templates(tree):
+                if referenced is None:  # a template chosen at render time: cannot be checked
+                    return False
+                pending.append(referenced)
+    except Exception:  # missing or broken: no sharing, and rendering in full reports it as before
         return False
     return True
 
