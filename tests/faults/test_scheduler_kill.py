@@ -3,7 +3,8 @@ delivering a batch of messages to a real SMTP server, and restarted each time. E
 arrive; a duplicate (same Message-ID) is allowed only for a message the server had accepted and
 the outbox had not yet recorded at a kill: with one SMTP connection that is the one message in
 flight, with a pool of connections at most one per connection.
-The figures are printed and written to test-artifacts/faults-scheduler-kill-<backend>.json.
+The figures are printed and written to test-artifacts/faults-scheduler-kill-<backend>.json (and
+…-<backend>-pool4.json for the run with four SMTP connections).
 
 The kill is placed, not timed: the test's own SMTP server kills the scheduler from inside its DATA
 handler, once the message has been received and before it is answered, at a chosen message of the
@@ -263,7 +264,8 @@ def test_killed_twice_mid_batch_loses_nothing(
     }
     print(f"\nscheduler kill -9 figures: {json.dumps(figures)}")
     ARTIFACTS.mkdir(exist_ok=True)
-    artifact = ARTIFACTS / f"faults-scheduler-kill-{backend}-{connections}-connection(s).json"
+    suffix = "" if connections == 1 else f"-pool{connections}"
+    artifact = ARTIFACTS / f"faults-scheduler-kill-{backend}{suffix}.json"
     artifact.write_text(json.dumps(figures, indent=2))
     if connections == 1:
         # each kill really interrupted a claimed batch: the message in flight and the claimed rest
