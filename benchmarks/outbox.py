@@ -2,18 +2,22 @@
 """Outbox delivery throughput: parflow's deliverer against a naive one-connection-per-message loop.
 
     .venv/bin/python benchmarks/outbox.py [--messages 500] [--rounds 3] [--security none|starttls]
-                                          [--database-url URL]
+                                          [--database-url URL] [--connections N]
 
 An aiosmtpd server runs in a separate process on 127.0.0.1 and counts what it receives. Each round
 queues the same number of reminder rows three times and delivers them:
 - naive: for each due row, render and build the message (parflow's own code), send it with
   aiosmtplib's one-shot `send` (connect, EHLO, MAIL/RCPT/DATA, QUIT), then record the row as
   sent the way any use case writes here (`rt.db.run`, one session and transaction);
-- strict: the same, but recording the row with exactly the statement and the held connection
-  deliver_pending uses, so that only the SMTP connection handling differs;
-- parflow: `deliver_pending` (claims in chunks, one connection for the batch, each outcome in its
-  own transaction before the next message goes out).
-Prints messages per second for each (median of the rounds) and parflow's ratio to both baselines.
+- strict: the same, but recording the row with the UPDATE deliver_pending runs for each row, on a
+  connection held for the run, so that only the SMTP connection handling differs;
+- ceiling: no database and no rendering at all: the same reminders, rendered and built by
+  parflow's code *before* the clock starts, sent as pre-built bytes over ONE reused aiosmtplib
+  connection (connect, then MAIL/RCPT/DATA per message, QUIT), what one connection can carry;
+- parflow: `deliver_pending` (claims in chunks, `--connections` connections fed from the claimed
+  rows, each outcome recorded, one UPDATE per row, before its connection sends another message).
+Prints messages per second for each (median of the rounds) and parflow's ratio to each of them.
+With `--database-url` (PostgreSQL) everything happens in a scratch schema, dropped at the end.
 With `--security starttls` every connection also negotiates TLS, as the default setting does.
 """
 
@@ -25,6 +29,7 @@ from pathlib import Path
 # benchmarks/transitions.py shares its name with the `transitions` library: running a script from
 # this folder puts the folder first on sys.path, so take it off before anything imports the library
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
@@ -40,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
+from benchmarks.season_fixture import scratch_database
 from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 
@@ -90,21 +96,22 @@ def serve(port: int, received: Any, ready: Any, stop: Any, cert: str | None, key
 # --- setting up rows ------------------------------------------------------------------------------
 
 
+def people_rows(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "email": f"dau-moi.{i:04d}@haiphong.example",
+            "name": f"Nguyễn Văn Bình {i}",
+            "language": "vi" if i % 3 else "en",
+            "active": True,
+            "created_at": NOW,
+        }
+        for i in range(count)
+    ]
+
+
 def make_people(rt: Runtime, count: int) -> list[int]:
     def write(session) -> list[int]:  # type: ignore[no-untyped-def]
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "email": f"dau-moi.{i:04d}@haiphong.example",
-                    "name": f"Nguyễn Văn Bình {i}",
-                    "language": "vi" if i % 3 else "en",
-                    "active": True,
-                    "created_at": NOW,
-                }
-                for i in range(count)
-            ],
-        )
+        session.execute(insert(Person), people_rows(count))
         return list(session.exec(select(Person.id).order_by(col(Person.id))))
 
     return rt.db.run(write)
@@ -210,6 +217,60 @@ async def naive_deliver(rt: Runtime, tag: str, *, strict: bool) -> int:
     return sent
 
 
+# --- the ceiling: SMTP alone ----------------------------------------------------------------------
+
+
+def prebuilt(settings: Settings, count: int, tag: str) -> list[tuple[str, bytes]]:
+    """The same reminders as the queued rows, rendered and built by parflow's code, as bytes.
+
+    Built before the clock starts: the ceiling measures the SMTP conversation alone.
+    """
+    sender = parse_sender(settings.mail_from)
+    context = sample("reminder")
+    messages = []
+    for person in people_rows(count):
+        key = f"bench:{tag}:{person['email']}"
+        rendered = render(
+            settings.notifications_dir,
+            "reminder",
+            person["language"],
+            context,
+            recipient_name=person["name"],
+            base_url=settings.base_url,
+        )
+        outgoing = build(
+            rendered,
+            key=key,
+            kind="reminder",
+            language=person["language"],
+            recipient_name=person["name"],
+            recipient_email=person["email"],
+            sender=sender,
+            thread_key=None,
+            now=NOW,
+            timezone=settings.timezone,
+        )
+        messages.append((person["email"], outgoing.data))
+    return messages
+
+
+async def ceiling_deliver(settings: Settings, messages: list[tuple[str, bytes]]) -> int:
+    """Pre-built bytes over ONE reused aiosmtplib connection; no database, no rendering."""
+    sender = parse_sender(settings.mail_from)
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        start_tls=settings.smtp_security == SmtpSecurity.starttls,
+        cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
+        local_hostname=await local_hostname(),
+    )
+    await client.connect()
+    for recipient, data in messages:
+        await client.sendmail(sender.address, [recipient], data)
+    await client.quit()
+    return len(messages)
+
+
 def sent_rows(rt: Runtime, tag: str) -> int:
     with rt.db.read() as session:
         return int(
@@ -224,6 +285,57 @@ def sent_rows(rt: Runtime, tag: str) -> int:
 # --- the run ---------------------------------------------------------------------------------------
 
 
+def measure(
+    args: argparse.Namespace, folder: Path, url: str, port: int, cert: str | None
+) -> dict[str, list[float]]:
+    """Every variant, round after round, on the database at `url`; messages per second each."""
+    settings = Settings(
+        data_dir=folder,
+        database_url=url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security=SmtpSecurity(args.security),
+        smtp_ca_file=cert,
+        mail_from="Sở Nội vụ Hải Phòng <cchc@snv.haiphong.example>",
+        smtp_connections=args.connections,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    db = Database(url)
+    upgrade(db)
+    rt = Runtime(settings=settings, db=db, clock=FixedClock(NOW))
+    people = make_people(rt, args.messages)
+    policy = DeliveryPolicy(deadline_seconds=3600)
+    rates: dict[str, list[float]] = {"naive": [], "strict": [], "ceiling": [], "parflow": []}
+    for r in range(args.rounds):
+        for variant in ("naive", "strict"):
+            tag = f"{variant}{r}"
+            queue(rt, people, tag)
+            started = time.perf_counter()
+            count = asyncio.run(naive_deliver(rt, tag, strict=variant == "strict"))
+            rates[variant].append(count / (time.perf_counter() - started))
+            assert sent_rows(rt, tag) == args.messages
+
+        # the ceiling right before parflow: on a busy machine the pair sees the same load
+        messages = prebuilt(settings, args.messages, f"ceiling{r}")
+        queue(rt, people, f"ours{r}")
+        started = time.perf_counter()
+        count = asyncio.run(ceiling_deliver(settings, messages))
+        rates["ceiling"].append(count / (time.perf_counter() - started))
+
+        started = time.perf_counter()
+        report = asyncio.run(deliver_pending(rt, limit=args.messages, policy=policy))
+        rates["parflow"].append(report.sent / (time.perf_counter() - started))
+        assert report.sent == args.messages and report.connections == args.connections, report.summary()
+        assert sent_rows(rt, f"ours{r}") == args.messages
+        print(
+            f"round {r + 1}: "
+            + "   ".join(f"{name} {values[-1]:7.1f} msg/s" for name, values in rates.items()),
+            flush=True,
+        )
+    db.dispose()
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=500, help="messages per batch")
@@ -231,6 +343,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument(
         "--security", choices=["none", "starttls"], default="none", help="starttls needs the openssl command"
+    )
+    default_connections = Settings.model_fields["smtp_connections"].default
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=default_connections,
+        help=f"parflow's SMTP connections (PARFLOW_SMTP_CONNECTIONS; default {default_connections})",
     )
     args = parser.parse_args()
 
@@ -243,47 +362,12 @@ def main() -> None:
         server.start()
         if not ready.wait(30):
             sys.exit("the SMTP server process did not start")
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(
-            data_dir=Path(tmp),
-            database_url=url,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_security=SmtpSecurity(args.security),
-            smtp_ca_file=cert,
-            mail_from="Sở Nội vụ Hải Phòng <cchc@snv.haiphong.example>",
-            _env_file=None,  # type: ignore[call-arg]
-        )
-        db = Database(url)
-        upgrade(db)
-        rt = Runtime(settings=settings, db=db, clock=FixedClock(NOW))
-        people = make_people(rt, args.messages)
-        policy = DeliveryPolicy(deadline_seconds=3600)
-        rates: dict[str, list[float]] = {"naive": [], "strict": [], "parflow": []}
-        for r in range(args.rounds):
-            for variant in ("naive", "strict"):
-                tag = f"{variant}{r}"
-                queue(rt, people, tag)
-                started = time.perf_counter()
-                count = asyncio.run(naive_deliver(rt, tag, strict=variant == "strict"))
-                rates[variant].append(count / (time.perf_counter() - started))
-                assert sent_rows(rt, tag) == args.messages
-
-            queue(rt, people, f"ours{r}")
-            started = time.perf_counter()
-            report = asyncio.run(deliver_pending(rt, limit=args.messages, policy=policy))
-            rates["parflow"].append(report.sent / (time.perf_counter() - started))
-            assert report.sent == args.messages and report.connections == 1, report.summary()
-            assert sent_rows(rt, f"ours{r}") == args.messages
-            print(
-                f"round {r + 1}: "
-                + "   ".join(f"{name} {values[-1]:7.1f} msg/s" for name, values in rates.items()),
-                flush=True,
-            )
-        db.dispose()
+        # PostgreSQL: a scratch schema, dropped afterwards; SQLite: a file in the temporary folder
+        with scratch_database(args.database_url, Path(tmp) / "bench.db") as url:
+            rates = measure(args, Path(tmp), url, port, cert)
         stop.set()
         server.join(10)
-    expected = 3 * args.messages * args.rounds
+    expected = 4 * args.messages * args.rounds
     median = {name: statistics.median(values) for name, values in rates.items()}
     print()
     print(
@@ -292,11 +376,24 @@ def main() -> None:
         f"{args.messages} messages per batch, median of {args.rounds} rounds"
     )
     print(f"server (separate process) received {received.value} of {expected} messages")
-    print(f"naive baseline, one connection per message:         {median['naive']:8.1f} messages/s")
-    print(f"  same, recording rows exactly like parflow (strict): {median['strict']:8.1f} messages/s")
-    print(f"parflow deliver_pending, one connection per batch:  {median['parflow']:8.1f} messages/s")
+    labels = {
+        "naive": "naive baseline, one connection per message:",
+        "strict": "  same, recording rows exactly like parflow (strict):",
+        "ceiling": "ceiling, pre-built bytes over one reused connection:",
+        "parflow": f"parflow deliver_pending, {args.connections} connection(s):",
+    }
+    for name, label in labels.items():
+        print(f"{label:<53}{median[name]:8.1f} messages/s")
     print(f"ratio to the naive baseline: {median['parflow'] / median['naive']:.2f}x")
     print(f"ratio to the strict baseline: {median['parflow'] / median['strict']:.2f}x")
+    ratio = median["parflow"] / median["ceiling"]
+    print(f"ratio to the ceiling (one reused connection, no database): {ratio:.2f}")
+    per_round = [ours / ceiling for ours, ceiling in zip(rates["parflow"], rates["ceiling"], strict=True)]
+    print(
+        "  per round (ceiling measured just before parflow): "
+        + ", ".join(f"{x:.2f}" for x in per_round)
+        + f"; median {statistics.median(per_round):.2f}"
+    )
 
 
 if __name__ == "__main__":

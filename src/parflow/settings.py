@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     smtp_deadline_seconds: float = 240.0
     # a message that keeps failing temporarily is given up ('dead') after this many attempts
     smtp_max_attempts: int = 10
+    # parallel connections one delivery run keeps open to the mail server (each message still
+    # goes out once, over one of them); 1 sends strictly one after another
+    smtp_connections: int = Field(default=4, ge=1, le=32)
     # extra CA certificates (PEM) to trust for the mail server, e.g. a government-internal CA
     smtp_ca_file: Path | None = None
     mail_from: str = "PAR Index <parflow@localhost>"

@@ -107,12 +107,25 @@ def test_server_swallowing_messages_the_deadline_ends_the_run(raw_rt: Runtime, r
 def test_connection_dropped_mid_data_is_retried_at_once(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
     raw_smtp.plan = ["drop_in_data", "drop_in_data"]  # the first two connections die mid-DATA
     keys = queue_reminders(raw_rt, people(raw_rt)[:4])
-    report, _ = deliver(raw_rt, DeliveryPolicy(**FAST))
+    # one connection, so that the first message is the one cut off (tests/notify/test_delivery_pool.py
+    # drops a connection of a pool)
+    report, _ = deliver(raw_rt, DeliveryPolicy(connections=1, **FAST))
     assert report.sent == 4 and report.retrying == 0
     first = rows(raw_rt)[0]
     assert first.attempts == 3 and first.status == "sent"  # cut off twice, the third went through
     assert sorted(raw_smtp.accepted) == sorted(message_id(k, DOMAIN) for k in keys)
     assert raw_smtp.connections == 3
+
+
+def test_extra_connections_refused_the_first_carries_the_batch(raw_rt: Runtime, raw_smtp: RawSmtp) -> None:
+    # a server that takes one connection from us and greets every further one with 421 (a limit of
+    # connections per client): the pool's extra connections give up, the batch still goes out
+    raw_smtp.plan = ["accept"] + ["greet_421"] * 9
+    keys = queue_reminders(raw_rt, people(raw_rt)[:8])
+    report, _ = deliver(raw_rt, DeliveryPolicy(connections=4, **FAST))
+    assert (report.sent, report.retrying, report.dead, report.returned) == (8, 0, 0, 0), report.summary()
+    assert all(r.status == "sent" and r.attempts == 1 for r in rows(raw_rt))
+    assert sorted(raw_smtp.accepted) == sorted(message_id(k, DOMAIN) for k in keys)
 
 
 def test_451_at_data_backs_off_then_dead_with_one_alert(mail_rt: Runtime, smtp_server: SmtpServer) -> None:

@@ -15,7 +15,7 @@ import sys
 from datetime import datetime
 
 from parflow.clock import FixedClock
-from parflow.notify import delivery
+from parflow.notify import delivery, recorder
 from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
 from parflow.store.db import Database
@@ -31,7 +31,7 @@ def main() -> None:
     def crash(*_args: object, **_kwargs: object) -> None:
         os._exit(CRASH_EXIT)
 
-    delivery._record_outcome = crash  # type: ignore[assignment]
+    recorder.record_outcomes = crash  # type: ignore[assignment]
     asyncio.run(delivery.deliver_pending(rt))
     sys.exit(0)  # not reached when there was anything to send
 

@@ -18,10 +18,15 @@ from tests.support.mail import SmtpServer, deliver, later, people, queue_reminde
 pytestmark = pytest.mark.both_backends
 
 
+def one_connection() -> DeliveryPolicy:
+    """Strictly one message after another (PARFLOW_SMTP_CONNECTIONS=1): order and counts are exact."""
+    return DeliveryPolicy(connections=1)
+
+
 def test_a_batch_goes_over_one_connection(mail_rt: Runtime, smtp_server: SmtpServer) -> None:
     editors = people(mail_rt)[:12]
     keys = queue_reminders(mail_rt, editors)
-    report = deliver(mail_rt)
+    report = deliver(mail_rt, policy=one_connection())
     assert (report.sent, report.retrying, report.dead, report.connections) == (12, 0, 0, 1)
     assert smtp_server.handler.connections == 1
     assert sorted(r.rcpt_tos[0] for r in smtp_server.handler.received) == sorted(p.email for p in editors)
@@ -61,7 +66,7 @@ def test_550_for_one_recipient_only_that_one_is_dead(mail_rt: Runtime, smtp_serv
     refused = editors[1].email
     smtp_server.handler.refuse[refused] = f"550 5.1.1 <{refused}>: Recipient address rejected"
     queue_reminders(mail_rt, editors)
-    report = deliver(mail_rt)
+    report = deliver(mail_rt, policy=one_connection())
     # two reminders sent, one dead; the two alerts it caused went out in the same run
     assert (report.sent, report.dead, report.alerts, report.connections) == (4, 1, 2, 1)
     by_email = {r.recipient_email: r for r in rows(mail_rt, "reminder")}
@@ -131,7 +136,7 @@ def test_connection_lost_mid_batch_reconnects(mail_rt: Runtime, smtp_server: Smt
         return await accept(server, session, envelope)
 
     smtp_server.handler.handle_DATA = drop_the_second  # type: ignore[method-assign]
-    report = deliver(mail_rt)
+    report = deliver(mail_rt, policy=one_connection())
     assert report.sent == 4 and report.retrying == 0
     assert len(smtp_server.handler.received) == 4
     assert report.connections == 2

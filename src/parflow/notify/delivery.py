@@ -1,8 +1,9 @@
 """Deliver the outbox over SMTP: `deliver_pending` is what the scheduler and `parflow tick` call.
 
-One run claims due rows in small chunks and sends them over one reused connection, each message
-to its one recipient (every row has its own language, Message-ID and status, so a refusal of one
-address never holds up another). What happens to a message:
+One run claims due rows in small chunks (the next chunk while the current one goes out) and sends
+them over a few reused connections (`PARFLOW_SMTP_CONNECTIONS`, each message over exactly one of
+them), each message to its one recipient (every row has its own language, Message-ID and status,
+so a refusal of one address never holds up another). What happens to a message:
 
 - accepted by the server → `sent` (rendered subject and bodies kept on the row: what went out is
   on record);
@@ -16,8 +17,10 @@ A `dead` message puts its campaign's Home Affairs on notice (see `alerts`, at mo
 If no connection can be opened at all (server down, STARTTLS missing, sign-in refused) no message
 is blamed: the claimed rows go back to the queue, due again a minute later, without counting an
 attempt. A run also stops taking messages at its overall deadline; what is left waits for the
-next run. Every outcome is written in its own short transaction right after the SMTP reply, so a
-crash can leave at most the one message in flight unrecorded (see `claims` for how it is resent).
+next run. Every outcome is written, one row per statement, right after the SMTP reply and before
+that connection sends another message (outcomes arriving together share a commit, see `recorder`),
+so a crash can leave at most one message per connection unrecorded (see `claims` for how it is
+resent, once, with the same Message-ID).
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from time import monotonic
 from typing import TypeVar
 
@@ -38,15 +42,15 @@ from aiosmtplib import (
     SMTPServerDisconnected,
     SMTPTimeoutError,
 )
-from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from parflow.clock import clock_span
-from parflow.notify import alerts, claims
+from parflow.notify import claims
+from parflow.notify.batch_render import render_for
 from parflow.notify.claims import Claimed
 from parflow.notify.message import InvalidAddress, Outgoing, Sender, build, message_id, parse_sender
-from parflow.notify.render import Rendered, RenderError, render
+from parflow.notify.recorder import Entry, Outcome, Recorder
+from parflow.notify.render import Rendered, RenderError
 from parflow.notify.smtp import ConnectFailed, SmtpLink, describe
 from parflow.services.common.runtime import Runtime
 from parflow.settings import Settings
@@ -69,6 +73,8 @@ class DeliveryPolicy:
     # when no connection can be opened at all, try again after about this long
     unreachable_retry_seconds: float = 60.0
     chunk: int = 100
+    # parallel connections to the mail server; None: PARFLOW_SMTP_CONNECTIONS
+    connections: int | None = None
     rng: random.Random = field(default_factory=random.Random)
 
     @classmethod
@@ -77,6 +83,7 @@ class DeliveryPolicy:
             deadline_seconds=settings.smtp_deadline_seconds,
             operation_timeout=settings.smtp_timeout_seconds,
             max_attempts=max(1, settings.smtp_max_attempts),
+            connections=settings.smtp_connections,
         )
 
     def lease(self) -> timedelta:
@@ -117,16 +124,6 @@ class DeliveryReport:
         return text + (f"; last error: {self.errors[-1]}" if self.errors else "")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # sent | retry | dead | untried
-    attempts: int = 0
-    error: str | None = None
-    rendered: Rendered | None = None
-    message_id: str | None = None
-    stop: bool = False  # the server is gone: hand the rest of the batch back
-
-
 async def deliver_pending(
     rt: Runtime,
     *,
@@ -134,16 +131,14 @@ async def deliver_pending(
     policy: DeliveryPolicy | None = None,
     stopping: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Send up to `limit` due messages over one connection; never raises for delivery problems.
+    """Send up to `limit` due messages over a few reused connections; never raises for delivery problems.
 
-    When `stopping()` turns true (the scheduler was told to stop), the message on the wire is
+    When `stopping()` turns true (the scheduler was told to stop), the messages on the wire are
     finished and recorded, and the rest go back to the queue, due at once for another scheduler.
     """
     policy = policy or DeliveryPolicy.from_settings(rt.settings)
-    halted = stopping or (lambda: False)
     report = DeliveryReport()
     started = monotonic()
-    deadline = started + policy.deadline_seconds
     try:
         sender = parse_sender(rt.settings.mail_from)
     except InvalidAddress as exc:
@@ -151,25 +146,28 @@ async def deliver_pending(
         return report
     now = rt.clock.now()
     report.recovered = await _db(rt, lambda s: claims.release_stale(s, now))
-    link = SmtpLink(rt.settings)
-    recorder = await asyncio.to_thread(rt.db.write_connection)
+    size = max(1, policy.connections or rt.settings.smtp_connections)
+    links = [SmtpLink(rt.settings) for _ in range(size)]
+    recorder = Recorder(rt, policy)
+    await recorder.open()
+    deadline = started + policy.deadline_seconds
+    run = _Run(rt, sender, policy, report, recorder, limit, deadline, stopping, size)
     try:
-        while report.claimed < limit and monotonic() < deadline and not halted():
-            now = rt.clock.now()
-            size = min(policy.chunk, limit - report.claimed)
-            # the lease guards real work: on a sped-up (test) clock it spans more of that clock's time
-            lease_until = now + clock_span(rt.clock, policy.lease())
-            batch = await _db(rt, lambda s: claims.claim(s, now, size, lease_until))  # noqa: B023
-            if not batch:
+        while True:
+            alerted = report.alerts
+            await _pass(run, links)
+            # a message found undeliverable queued an alert to Home Affairs: it goes out in this run
+            if run.stop_reason or report.alerts == alerted or report.claimed >= limit:
                 break
-            report.claimed += len(batch)
-            if await _send_batch(rt, recorder, link, sender, batch, policy, deadline, report, halted):
-                break
+            run.dry = False
     finally:
-        await link.close()
-        await asyncio.to_thread(recorder.close)
-        report.connections = link.connections
-        report.seconds = monotonic() - started
+        try:
+            await recorder.close()
+        finally:
+            for link in links:
+                await link.close()
+            report.connections = sum(link.connections for link in links)
+            report.seconds = monotonic() - started
     if report.claimed or report.recovered:
         # the scheduler logs each run's summary with fields (scheduler/jobs.py); the CLI prints it
         log.debug(report.summary())
@@ -186,52 +184,161 @@ class Prepared:
     failure: Outcome | None = None
 
 
-async def _send_batch(
-    rt: Runtime,
-    recorder: Connection,
-    link: SmtpLink,
-    sender: Sender,
-    batch: list[Claimed],
-    policy: DeliveryPolicy,
-    deadline: float,
-    report: DeliveryReport,
-    halted: Callable[[], bool],
-) -> bool:
-    """Send one claimed chunk; True when the run must stop (server gone, out of time, stopping).
+@dataclass
+class _Run:
+    """One delivery run's shared state: the claimed rows not yet taken, and why the run stopped."""
 
-    While one message's outcome is being written (on a worker thread), the next message is
-    rendered; it is sent only once that write has committed, so at most one message is ever
-    accepted by the server without the outbox knowing.
+    rt: Runtime
+    sender: Sender
+    policy: DeliveryPolicy
+    report: DeliveryReport
+    recorder: Recorder
+    limit: int
+    deadline: float
+    stopping: Callable[[], bool] | None
+    connections: int
+    queue: deque[Claimed] = field(default_factory=deque)
+    claiming: asyncio.Task[None] | None = None
+    dry: bool = False  # the last claim found nothing more
+    stop_reason: str | None = None
+    retry_now: bool = False
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stop(self, reason: str, *, retry_now: bool = False) -> None:
+        if self.stop_reason is None:
+            self.stop_reason, self.retry_now = reason, retry_now
+
+    def may_send(self) -> bool:
+        """False once the run must stop taking messages (the reason is kept for the give-back)."""
+        if self.stop_reason is None:
+            if self.stopping is not None and self.stopping():
+                self.stop("the scheduler stopped before sending it", retry_now=True)
+            elif monotonic() >= self.deadline:
+                self.stop("the delivery run reached its time limit")
+        return self.stop_reason is None
+
+    async def take(self) -> Claimed | None:
+        """The next claimed row; the next chunk is claimed while this one is still going out."""
+        while not self.queue:
+            if self.dry or not self.may_send():
+                return None
+            if self.claiming is None:
+                self.claiming = asyncio.ensure_future(self._claim())
+            await asyncio.shield(self.claiming)
+        item = self.queue.popleft()
+        if len(self.queue) < 2 * self.connections and self.claiming is None and not self.dry:
+            self.claiming = asyncio.ensure_future(self._claim())
+        return item
+
+    async def _claim(self) -> None:
+        try:
+            size = min(self.policy.chunk, self.limit - self.report.claimed)
+            if size <= 0 or not self.may_send():
+                self.dry = True
+                return
+            now = self.rt.clock.now()
+            # the lease guards real work: on a sped-up (test) clock it spans more of that clock's time
+            lease_until = now + clock_span(self.rt.clock, self.policy.lease())
+            batch = await _db(self.rt, lambda s: claims.claim(s, now, size, lease_until))
+            self.report.claimed += len(batch)
+            self.queue.extend(batch)
+            self.dry = not batch
+        finally:
+            self.claiming = None
+
+    async def give_back_rest(self) -> None:
+        if self.claiming is not None:
+            await asyncio.shield(self.claiming)
+        rest = list(self.queue)
+        self.queue.clear()
+        if rest:
+            reason = self.stop_reason or "not sent"
+            await _give_back(self.rt, rest, self.policy, reason, self.report, retry_now=self.retry_now)
+
+
+async def _pass(run: _Run, links: list[SmtpLink]) -> None:
+    """Send until the claimed rows run out or the run must stop.
+
+    The other connections open only once the first one is up, so that a server that cannot be
+    reached is tried as often as with a single connection and the rows go back to the queue.
     """
-    prepared = _prepare(rt, sender, batch[0])
-    for index, item in enumerate(batch):
-        if monotonic() >= deadline:
-            await _give_back(rt, batch[index:], policy, "the delivery run reached its time limit", report)
-            return True
-        if halted():
-            reason = "the scheduler stopped before sending it"
-            await _give_back(rt, batch[index:], policy, reason, report, retry_now=True)
-            return True
-        outcome = prepared.failure or await _transmit(link, sender, item, prepared, policy, deadline)
-        if outcome.status == "untried":
-            report.errors.append(outcome.error or "not sent")
-            await _give_back(rt, batch[index:], policy, outcome.error or "not sent", report)
-            return True
-        now = rt.clock.now()
-        recording = asyncio.ensure_future(
-            asyncio.to_thread(_record_outcome, rt, recorder, item, outcome, policy, now)
-        )
-        following = batch[index + 1] if index + 1 < len(batch) else None
-        if following is not None and not outcome.stop:
-            prepared = _prepare(rt, sender, following)
-        final, alerted = await recording
-        _count(report, item, outcome, final, alerted)
-        if outcome.stop:
-            rest = batch[index + 1 :]
-            if rest:
-                await _give_back(rt, rest, policy, outcome.error or "the mail server went away", report)
-            return True
-    return False
+    workers = [asyncio.ensure_future(_send_over(run, links[0]))]
+    up = asyncio.ensure_future(run.connected.wait())
+    try:
+        await asyncio.wait([workers[0], up], return_when=asyncio.FIRST_COMPLETED)
+        if run.connected.is_set() and run.stop_reason is None:
+            workers += [asyncio.ensure_future(_send_over(run, link, extra=True)) for link in links[1:]]
+        await asyncio.gather(*workers)
+    except BaseException:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    finally:
+        up.cancel()
+    await run.give_back_rest()
+
+
+async def _send_over(run: _Run, link: SmtpLink, *, extra: bool = False) -> None:
+    """One connection's loop: take a row, send it, have its outcome recorded, repeat.
+
+    While one message's outcome is being written (on the writer thread), the next message is
+    rendered; it is sent only once that write has committed, so at most one message per
+    connection is ever accepted by the server without the outbox knowing.
+    """
+    rt, report = run.rt, run.report
+    writing: tuple[Claimed, Outcome, asyncio.Future[tuple[str, int]]] | None = None
+
+    async def settle() -> None:
+        nonlocal writing
+        if writing is not None:
+            item, outcome, future = writing
+            writing = None
+            final, alerted = await future
+            _count(report, item, outcome, final, alerted)
+
+    if extra and not await _open_extra(run, link):
+        return
+    try:
+        while (item := await run.take()) is not None:
+            prepared = _prepare(rt, run.sender, item)
+            await settle()
+            if not run.may_send():
+                run.queue.appendleft(item)
+                break
+            outcome = prepared.failure or await _transmit(
+                link, run.sender, item, prepared, run.policy, run.deadline
+            )
+            if link.connections:
+                run.connected.set()
+            if outcome.status == "untried":
+                report.errors.append(outcome.error or "not sent")
+                run.stop(outcome.error or "not sent")
+                run.queue.appendleft(item)
+                break
+            writing = (item, outcome, run.recorder.record(Entry(item, outcome, rt.clock.now())))
+            if outcome.stop:
+                run.stop(outcome.error or "the mail server went away")
+    finally:
+        await settle()
+
+
+async def _open_extra(run: _Run, link: SmtpLink) -> bool:
+    """Open one more connection, if there is work for it; False when it is not needed or refused.
+
+    A refusal (a server limiting connections per client, say) blames no message and stops nothing:
+    the connections already open carry on with the batch.
+    """
+    if run.claiming is not None:
+        await asyncio.shield(run.claiming)
+    if not run.queue or not run.may_send():
+        return False
+    try:
+        await link.ensure(min(run.policy.operation_timeout, max(0.1, run.deadline - monotonic())))
+    except ConnectFailed as exc:
+        log.debug("an extra SMTP connection could not be opened: %s", exc)
+        return False
+    return True
 
 
 def _count(report: DeliveryReport, item: Claimed, outcome: Outcome, final: str, alerted: int) -> None:
@@ -255,7 +362,8 @@ def _prepare(rt: Runtime, sender: Sender, item: Claimed) -> Prepared:
         sender = Sender(name=str(named.get("name") or ""), address=str(named["email"]))
     mid = message_id(item.key, sender.domain)
     try:
-        rendered = render(
+        # one deadline's messages differ mostly in the recipient's name: render those once
+        rendered = render_for(
             settings.notifications_dir,
             item.kind,
             item.language,
@@ -350,60 +458,6 @@ async def _transmit(
 def _by_code(code: int, error: str, tries: int) -> tuple[str, int, str]:
     """5xx is permanent; 4xx (and anything unexpected) is worth another try later."""
     return ("dead" if 500 <= code < 600 else "retry", tries, error)
-
-
-def _record_outcome(
-    rt: Runtime, recorder: Connection, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
-) -> tuple[str, int]:
-    """Write one outcome in its own transaction (runs on a worker thread)."""
-    if outcome.status == "sent" and outcome.rendered is not None:
-        # the common case: one UPDATE on the connection held for the run
-        try:
-            with recorder.begin():
-                written = claims.mark_sent(
-                    recorder, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
-                )
-            return ("sent" if written else "lost"), 0
-        except OperationalError:
-            pass  # e.g. SQLite busy for longer than its timeout: the general path retries
-    return rt.db.run(lambda s: _record(s, item, outcome, policy, now))
-
-
-def _record(
-    session: Session, item: Claimed, outcome: Outcome, policy: DeliveryPolicy, now: datetime
-) -> tuple[str, int]:
-    if outcome.status == "sent" and outcome.rendered is not None:
-        written = claims.mark_sent(
-            session, item.id, outcome.attempts, now, outcome.message_id, outcome.rendered
-        )
-        return ("sent" if written else "lost"), 0
-    # retry or dead: load the row, since what happens depends on its attempts so far
-    row = claims.locked(session, item.id)
-    if row is None:
-        return "lost", 0  # our lease ran out and another deliverer has it now
-    row.attempts += outcome.attempts
-    if outcome.message_id:
-        row.message_id = outcome.message_id
-    if outcome.rendered is not None:
-        row.subject = outcome.rendered.subject
-        row.body_text = outcome.rendered.text
-        row.body_html = outcome.rendered.html
-    alerted = 0
-    if outcome.status == "retry" and row.attempts < policy.max_attempts:
-        row.status = "failed"
-        row.last_error = outcome.error
-        row.next_attempt_at = now + policy.backoff(row.attempts)
-    else:
-        row.status = "dead"
-        row.next_attempt_at = now
-        row.last_error = outcome.error
-        if outcome.status == "retry":
-            row.last_error = f"{outcome.error} (gave up after {row.attempts} attempts)"
-        session.add(row)
-        session.flush()
-        alerted = alerts.record_dead(session, row, row.last_error or "", now)
-    session.add(row)
-    return row.status, alerted
 
 
 async def _give_back(
