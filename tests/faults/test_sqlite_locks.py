@@ -1,6 +1,8 @@
 """SQLite under concurrent writers, through the real HTTP API, with a 1 ms busy timeout so that
 `database is locked` really happens: score writers, workflow events and scheduler ticks all at
-once on one database file.
+once on one database file. parflow's own writers take turns (`store/write_turns.py`) and no longer
+collide, so a writer from outside that does not take turns (as the sqlite3 shell or a backup tool
+would) holds the write lock now and then.
 
 Every answer must be 200, 409 (a stale `expected_version`: reload and retry) or 503 with a
 sentence and Retry-After (the database stayed locked through `db.run`'s retries) — never a 500.
@@ -12,6 +14,7 @@ and the audit chain verifies.
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -72,12 +75,14 @@ def test_locked_sqlite_never_answers_500_and_loses_no_update(rt: Runtime, campai
     start = {sid: version_and_entries(rt, sid) for sid in [writer_sid, *event_sids.values()]}
 
     busy_db = Database(rt.db.url, busy_timeout_seconds=0.001)
+    holding, collided = threading.Event(), threading.Event()
     locks = Counter[str]()
 
     @event.listens_for(busy_db.engine, "handle_error")
     def count_locks(context) -> None:  # type: ignore[no-untyped-def]
         if is_lock_error(context.sqlalchemy_exception or context.original_exception):
             locks["lock errors"] += 1
+            collided.set()
 
     busy = Runtime(settings=rt.settings, db=busy_db, clock=rt.clock)
     statuses: Counter[int] = Counter()
@@ -154,19 +159,41 @@ def test_locked_sqlite_never_answers_500_and_loses_no_update(rt: Runtime, campai
                 done.wait(0.2)  # the real scheduler ticks once a minute; this is plenty of contention
             return runs
 
+        def outside_writer() -> int:
+            holds = 0
+            outside = sqlite3.connect(rt.db.url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+            try:
+                # the first hold lasts until parflow has met it, so the fault surely happens
+                outside.execute("BEGIN IMMEDIATE")
+                holding.set()
+                collided.wait(60)
+                outside.execute("ROLLBACK")
+                holds += 1
+                while not done.is_set():
+                    outside.execute("BEGIN IMMEDIATE")
+                    done.wait(random.uniform(0.02, 0.08))
+                    outside.execute("ROLLBACK")
+                    holds += 1
+                    done.wait(random.uniform(0.02, 0.08))
+            finally:
+                outside.close()
+            return holds
+
         def progress() -> None:
             while not done.wait(10):
                 print(f"  ... answers so far {dict(statuses)}, {dict(locks)}", flush=True)
 
+        background = Workers()
+        for n in range(2):
+            background.start(f"ticker-{n}", ticks)
+        background.start("outside writer", outside_writer)
+        background.start("progress", progress)
+        assert holding.wait(30)
         clients = Workers()
         for leaf in codes:
             clients.start(f"scores {leaf}", write_scores, leaf)
         for code in EVENT_AGENCIES:
             clients.start(f"events {code}", fire_events, code)
-        background = Workers()
-        for n in range(2):
-            background.start(f"ticker-{n}", ticks)
-        background.start("progress", progress)
         try:
             # generous: on a loaded machine each client may retry many times
             clients.join(timeout=240)
@@ -174,7 +201,8 @@ def test_locked_sqlite_never_answers_500_and_loses_no_update(rt: Runtime, campai
             done.set()
             runs = background.join(timeout=60)
         assert len(clients.outcomes) == LEAVES + len(EVENT_AGENCIES)
-        assert all(n >= 1 for n in runs[:2]), runs  # both tickers really ran alongside the clients
+        # both tickers and the outside writer really ran alongside the clients
+        assert all(n >= 1 for n in runs[:3]), runs
     busy_db.dispose()
 
     print(f"\nSQLite lock figures: answers {dict(statuses)}, {dict(locks)}")
