@@ -144,62 +144,42 @@ def message(
     }
 
 
-def enqueue(
-    session: Session,
-    *,
-    key: str,
-    kind: str,
-    person: Person,
-    now: datetime,
-    context: dict[str, Any],
-    campaign_id: int | None = None,
-    submission: Submission | None = None,
-    due_at: datetime | None = None,
-    late: bool = False,
-    send_after: datetime | None = None,
-    role: str | None = None,
-) -> bool:
-    """Queue one message; False when a message with this key already exists (nothing written)."""
-    row = message(
-        key=key,
-        kind=kind,
-        person=person,
-        now=now,
-        context=context,
-        campaign_id=campaign_id,
-        submission=submission,
-        due_at=due_at,
-        late=late,
-        send_after=send_after,
-        role=role,
-    )
-    return enqueue_all(session, [row]) == 1
+def enqueue(session: Session, **fields: Any) -> bool:
+    """Queue one message (the arguments of `message`); False when a message with this key already
+    exists (nothing written)."""
+    return enqueue_all(session, [message(**fields)]) == 1
 
 
-def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Queue several messages (`message` values) in one statement; how many were new. A row whose
-    key already exists is skipped, the others are written."""
+def enqueue_all(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Queue several messages (`message` values) in one statement; how many were new."""
+    return len(enqueue_new(session, rows))
+
+
+def enqueue_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Queue the rows whose key is not in the outbox yet, in the order given; the keys written.
+
+    One `INSERT … ON CONFLICT (key) DO NOTHING RETURNING key` for all of them (SQLAlchemy sends
+    multi-row VALUES pages): the unique key still decides row by row, so a message an earlier or a
+    concurrent tick queued is skipped, never doubled, and the outbox ids keep the given order."""
     if not rows:
-        return 0
+        return set()
     if session.new:
         session.flush()  # a row may refer to a submission created in this transaction
     statement = _insert_once(session.get_bind().dialect.name)
-    # RETURNING names the rows written (rowcount is -1 here on PostgreSQL with psycopg 3); several
-    # rows go as one multi-row INSERT
-    return len(session.connection().execute(statement, rows).all())
+    return set(session.connection().execute(statement, list(rows)).scalars())
 
 
 _INSERT_ONCE: dict[str, Any] = {}
 
 
 def _insert_once(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect: the values go
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, built once per dialect: the values go
     as parameters, so the compiled statement is reused instead of rebuilt and re-keyed per row."""
     statement = _INSERT_ONCE.get(dialect)
     if statement is None:
         table = Row.__table__  # type: ignore[attr-defined]
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
         _INSERT_ONCE[dialect] = statement
     return statement
 

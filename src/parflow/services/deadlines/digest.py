@@ -40,7 +40,6 @@ from parflow.services.common.joins import AGENCY_OF_SUBMISSION
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.common.runtime import Runtime
 from parflow.services.deadlines.due import CampaignDeadlines, answered_milestones
-from parflow.services.deadlines.queue import insert_new, message_row
 from parflow.store.models import (
     Agency,
     AuditEntry,
@@ -113,7 +112,7 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
                 context["event_groups"] = group_events(context["events"], board_path(campaign))
                 key = digest_key(cid, person_id, today)
                 digests.append(
-                    message_row(
+                    outbox.message(
                         key=key,
                         kind=KIND,
                         person=people[person_id],
@@ -126,7 +125,7 @@ def enqueue_due_digests(session: Session, rt: Runtime, now: datetime, campaign_i
                 listed[key] = rows
             # the campaign's digests in one statement; a digest another tick wrote first is
             # skipped, and only the events of a digest written here are marked as listed
-            for key in insert_new(session, digests):
+            for key in outbox.enqueue_new(session, digests):
                 written += 1
                 for row in listed[key]:
                     row.status = outbox.DIGESTED

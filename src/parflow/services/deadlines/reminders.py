@@ -44,7 +44,6 @@ from parflow.services.common.access import council_visible_states
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
 from parflow.services.deadlines.due import answered_milestones
 from parflow.services.deadlines.plan import CampaignPlan
-from parflow.services.deadlines.queue import insert_new, message_row
 from parflow.store.models import Agency, Criterion, Dispute, Evidence, Person, Score, Submission
 
 
@@ -117,7 +116,7 @@ class MessageBatch:
                             f"deadline.reason.many.{message.party}", count=count
                         )
             rows.append(
-                message_row(
+                outbox.message(
                     key=message.key,
                     kind=message.kind,
                     person=message.person,
@@ -130,7 +129,7 @@ class MessageBatch:
                     role=message.role,
                 )
             )
-        new = insert_new(session, rows)
+        new = outbox.enqueue_new(session, rows)
         written: dict[str, int] = defaultdict(int)
         for message in self.messages.values():
             if message.key in new:
