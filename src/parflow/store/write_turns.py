@@ -40,17 +40,23 @@ class _Tickets:
                     self._cond.wait()
             except BaseException:
                 # interrupted while waiting: give the turn up, or everyone behind would wait forever
-                self._abandoned.add(ticket)
+                if ticket == self._serving:
+                    self._advance()  # it had just come up: pass it on now
+                else:
+                    self._abandoned.add(ticket)
                 raise
             return ticket
 
     def release(self) -> None:
         with self._cond:
+            self._advance()
+
+    def _advance(self) -> None:
+        self._serving += 1
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
             self._serving += 1
-            while self._serving in self._abandoned:
-                self._abandoned.discard(self._serving)
-                self._serving += 1
-            self._cond.notify_all()
+        self._cond.notify_all()
 
 
 class WriteTurns:
