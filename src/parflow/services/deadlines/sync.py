@@ -32,6 +32,22 @@ DEADLINE_KINDS = ("reminder", "escalation")
 _PLANS = "parflow.deadline_plans"  # per-transaction cache in Session.info
 CANCELLED = "cancelled"
 
+# queued reminders and escalations, only the columns the checks read, as plain rows: read on
+# every transition
+_QUEUED = select(
+    Notification.id,
+    Notification.key,
+    Notification.kind,
+    Notification.submission_id,
+    Notification.person_id,
+    Notification.context,
+).where(Notification.status == "pending", col(Notification.kind).in_(DEADLINE_KINDS))
+# every transition runs this one: built once
+_QUEUED_ABOUT = _QUEUED.where(
+    Notification.campaign_id == bindparam("campaign"),
+    (col(Notification.submission_id) == bindparam("submission")) | col(Notification.submission_id).is_(None),
+)
+
 
 def refresh(
     session: Session,
@@ -100,13 +116,7 @@ def after_move(
             select(Submission.id, Submission.agency_id).where(Submission.campaign_id == campaign.id)
         ).all()
     )
-    rows = session.exec(
-        select(Notification).where(
-            Notification.campaign_id == campaign.id,
-            Notification.status == "pending",
-            col(Notification.kind).in_(DEADLINE_KINDS),
-        )
-    ).all()
+    rows = session.execute(_QUEUED.where(Notification.campaign_id == campaign.id)).all()
     stale = []
     for row in rows:
         for key, old in moved:
@@ -138,22 +148,6 @@ def _rule_of(key: str) -> tuple[str, str | None] | None:
     milestone, rule_id = rest[0], rest[1]
     party = rule_id[2:]
     return milestone, (None if party == "campaign" else party)
-
-
-# only the columns the check reads, as plain rows: queued rows are read on every transition
-_QUEUED = select(
-    Notification.id,
-    Notification.key,
-    Notification.kind,
-    Notification.submission_id,
-    Notification.person_id,
-    Notification.context,
-).where(Notification.status == "pending", col(Notification.kind).in_(DEADLINE_KINDS))
-# every transition runs this one: built once
-_QUEUED_ABOUT = _QUEUED.where(
-    Notification.campaign_id == bindparam("campaign"),
-    (col(Notification.submission_id) == bindparam("submission")) | col(Notification.submission_id).is_(None),
-)
 
 
 def cancel_stale(
@@ -241,13 +235,7 @@ def _responsible_of(key: str) -> int | None:
 
 def cancel_for_date(session: Session, submission: Submission, milestone: str, due: date) -> int:
     """Cancel queued steps of `milestone` computed for the old date `due` (an extension moved it)."""
-    rows = session.exec(
-        select(Notification).where(
-            Notification.submission_id == submission.id,
-            Notification.status == "pending",
-            col(Notification.kind).in_(DEADLINE_KINDS),
-        )
-    ).all()
+    rows = session.execute(_QUEUED.where(Notification.submission_id == submission.id)).all()
     ids = [
         row.id
         for row in rows
