@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from parflow.clock import local_date
 from parflow.services.common import outbox
 from parflow.services.common.notices import campaign_ref
-from parflow.store.models import Campaign, Person
+from parflow.store.models import Campaign
 from parflow.store.models import Notification as Row
 
 KIND = "delivery_failure"
@@ -62,7 +62,12 @@ def record_dead(session: Session, row: Row, error: str, now: datetime) -> int:
 
 
 def _add(
-    session: Session, campaign: Campaign, person: Person, entry: dict[str, Any], today: date, now: datetime
+    session: Session,
+    campaign: Campaign,
+    person: outbox.Recipient,
+    entry: dict[str, Any],
+    today: date,
+    now: datetime,
 ) -> int:
     assert campaign.id is not None and person.id is not None
     for day in (today, today + timedelta(days=1)):

@@ -26,6 +26,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
 from parflow.store.models import Notification
@@ -61,9 +62,25 @@ DELIVERIES = Counter(
 )
 
 
+_FIRED = "parflow.events_fired"  # triggers fired in a transaction, in Session.info
+
+
 def count_event_on_commit(session: Session, trigger: str) -> None:
     """Count a fired event once its transaction commits (a rolled-back one never happened)."""
-    event.listen(session, "after_commit", lambda _s: EVENTS_FIRED.labels(trigger).inc(), once=True)
+    session.info.setdefault(_FIRED, []).append(trigger)
+
+
+# One listener for every session, registered once: listening on each session anew cost more
+# than the rest of the counting.
+@event.listens_for(OrmSession, "after_commit")
+def _count_committed(session: OrmSession) -> None:
+    for trigger in session.info.pop(_FIRED, ()):
+        EVENTS_FIRED.labels(trigger).inc()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_rolled_back(session: OrmSession) -> None:
+    session.info.pop(_FIRED, None)
 
 
 class OutboxCollector(Collector):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, col, select
 
 from parflow.store.models import Agency, AuditEntry, AuditHead, Campaign, ResultSnapshot, Submission
@@ -55,7 +57,21 @@ def _bounded(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     """JSON-native copy: decimals and dates become strings, so the hash is reproducible."""
+    if _native(value):
+        return value  # nothing to convert (most entries): spare the round trip through JSON text
     return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def _native(value: Any) -> bool:
+    """Whether `value` is already what JSON would give back: dicts with string keys, lists, and
+    strings, integers, booleans and None (a float could come back changed; it goes the long way)."""
+    if value is None or type(value) in (str, int, bool):
+        return True
+    if type(value) is dict:
+        return all(type(k) is str and _native(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_native(v) for v in value)
+    return False
 
 
 def _default(value: Any) -> str:
@@ -66,19 +82,38 @@ def _default(value: Any) -> str:
     raise TypeError(f"not serialisable in the audit log: {type(value).__name__}")
 
 
+_HASHED = (
+    "seq",
+    "at",
+    "actor_role",
+    "action",
+    "trigger",
+    "from_state",
+    "to_state",
+    "comment",
+    "data",
+    "prev_hash",
+)
+
+
 def entry_hash(entry: AuditEntry, campaign_code: str) -> str:
+    return _chain_hash({name: getattr(entry, name) for name in _HASHED}, campaign_code)
+
+
+def _chain_hash(fields: Mapping[str, Any], campaign_code: str) -> str:
+    """The hash of an entry's `fields` (its columns), chained to the previous entry's hash."""
     payload = {
         "campaign": campaign_code,
-        "seq": entry.seq,
-        "at": entry.at.isoformat(timespec="microseconds"),
-        "role": entry.actor_role,
-        "action": entry.action,
-        "trigger": entry.trigger,
-        "from": entry.from_state,
-        "to": entry.to_state,
-        "comment": entry.comment,
-        "data": entry.data,
-        "prev": entry.prev_hash,
+        "seq": fields["seq"],
+        "at": fields["at"].isoformat(timespec="microseconds"),
+        "role": fields["actor_role"],
+        "action": fields["action"],
+        "trigger": fields["trigger"],
+        "from": fields["from_state"],
+        "to": fields["to_state"],
+        "comment": fields["comment"],
+        "data": fields["data"],
+        "prev": fields["prev_hash"],
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -97,7 +132,8 @@ _MOVE_HEAD = (
     .where(_HEADS.c.campaign_id == bindparam("campaign"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
-_NEW_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
+# the new id comes from the driver (SQLite's last row id; PostgreSQL's RETURNING, added by SQLAlchemy)
+_NEW_ENTRY = insert(_ENTRIES)
 
 
 def _lock_head(connection: Connection, campaign_id: int) -> tuple[int, str]:
@@ -132,19 +168,19 @@ def append(
     session.flush()  # the caller's pending changes go out before the entry that records them
     connection = session.connection()
     seq, prev_hash = _lock_head(connection, campaign.id)
-    entry = AuditEntry(
-        campaign_id=campaign.id,
-        seq=seq + 1,
-        submission_id=submission.id if submission else None,
-        at=at,
-        actor_id=actor.id if actor else None,
-        actor_role=actor_role,
-        action=action,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        data=_bounded(
+    values: dict[str, Any] = {
+        "campaign_id": campaign.id,
+        "seq": seq + 1,
+        "submission_id": submission.id if submission else None,
+        "at": at,
+        "actor_id": actor.id if actor else None,
+        "actor_role": actor_role,
+        "action": action,
+        "trigger": trigger,
+        "from_state": from_state,
+        "to_state": to_state,
+        "comment": comment,
+        "data": _bounded(
             _plain(
                 {
                     **(data or {}),
@@ -153,14 +189,25 @@ def append(
                 }
             )
         ),
-        prev_hash=prev_hash,
-        hash="",
-    )
-    entry.hash = entry_hash(entry, campaign.code)
-    values = entry.model_dump(exclude={"id"})
-    entry.id = connection.execute(_NEW_ENTRY, values).scalar_one()
-    connection.execute(_MOVE_HEAD, {"campaign": campaign.id, "new_seq": entry.seq, "new_hash": entry.hash})
-    return entry  # written: not added to the session (it would be inserted a second time)
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = _chain_hash(values, campaign.code)
+    (values["id"],) = connection.execute(_NEW_ENTRY, values).inserted_primary_key
+    moved = {"campaign": campaign.id, "new_seq": values["seq"], "new_hash": values["hash"]}
+    connection.execute(_MOVE_HEAD, moved)
+    return _as_loaded(values)
+
+
+def _as_loaded(values: dict[str, Any]) -> AuditEntry:
+    """The written entry as an `AuditEntry`, made the way the ORM makes a row it loads (no
+    constructor, no change events): it is not added to the session, which would insert it again,
+    and building it through the constructor cost as much as writing it."""
+    entry = _ENTRY_CLASS.new_instance()
+    entry.__dict__.update(values)
+    return entry
+
+
+_ENTRY_CLASS = manager_of_class(AuditEntry)
 
 
 @dataclass(frozen=True)

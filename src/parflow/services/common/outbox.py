@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from parflow.domain.roles import AGENCY_ROLES
+from parflow.store.db import read_connection
 from parflow.store.models import Notification as Row
 from parflow.store.models import Person, RoleAssignment, Submission
 
@@ -55,7 +56,7 @@ def _holders(wide: tuple[str, ...], local: tuple[str, ...]) -> Any:
                 and_(or_(*(role == r for r in local)), RoleAssignment.agency_id == bindparam("agency"))
             )
         statement = (
-            select(Person, RoleAssignment.role)
+            select(Person.id, Person.email, Person.name, Person.language, RoleAssignment.role)
             .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
             .where(RoleAssignment.campaign_id == bindparam("campaign"), Person.active, or_(*chosen))
             .order_by(col(Person.id))
@@ -64,9 +65,34 @@ def _holders(wide: tuple[str, ...], local: tuple[str, ...]) -> Any:
     return statement
 
 
+class Recipient(NamedTuple):
+    """Who a message goes to: the columns of `Person` a message is addressed with."""
+
+    id: int
+    email: str
+    name: str
+    language: str
+
+
+class Addressee(Protocol):
+    """A `Person` row or a `Recipient`."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+
 def recipients(
     session: Session, campaign_id: int, roles: Iterable[str], agency_id: int | None = None
-) -> list[tuple[Person, str]]:
+) -> list[tuple[Recipient, str]]:
     """Active people holding any of `roles` in the campaign, with the role that selected them.
 
     Agency roles are taken from `agency_id` only; other roles are campaign-wide. One person is
@@ -77,9 +103,10 @@ def recipients(
 
 def recipients_for(
     session: Session, campaign_id: int, role_lists: Sequence[Iterable[str]], agency_id: int | None = None
-) -> list[list[tuple[Person, str]]]:
+) -> list[list[tuple[Recipient, str]]]:
     """`recipients` for several lists of roles at once (one query): an event that tells more
-    than one audience reads them together."""
+    than one audience reads them together. Plain rows, not `Person` objects: a message needs four
+    columns, and loading people through the ORM on every event cost more than reading them."""
     lists = [list(dict.fromkeys(roles)) for roles in role_lists]
     every = list(dict.fromkeys(r for roles in lists for r in roles))
     if not every:
@@ -87,14 +114,18 @@ def recipients_for(
     wide = tuple(str(r) for r in every if r not in AGENCY_ROLES)
     local = tuple(str(r) for r in every if r in AGENCY_ROLES)
     params = {"campaign": campaign_id, "agency": agency_id} if local else {"campaign": campaign_id}
-    held = session.exec(_holders(wide, local), params=params).all()
+    held = [
+        (Recipient(pid, email, name, language), role)
+        for pid, email, name, language, role in read_connection(session).execute(
+            _holders(wide, local), params
+        )
+    ]
     chosen = []
     for wanted in lists:
-        found: dict[int, tuple[Person, str]] = {}
+        found: dict[int, tuple[Recipient, str]] = {}
         for person, role in held:
             if role not in wanted:
                 continue
-            assert person.id is not None
             current = found.get(person.id)
             if current is None or wanted.index(role) < wanted.index(current[1]):
                 found[person.id] = (person, role)
@@ -106,7 +137,7 @@ def message(
     *,
     key: str,
     kind: str,
-    person: Person,
+    person: Addressee,
     now: datetime,
     context: dict[str, Any],
     campaign_id: int | None = None,
@@ -152,7 +183,17 @@ def enqueue(session: Session, **fields: Any) -> bool:
 
 def enqueue_all(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Queue several messages (`message` values) in one statement; how many were new."""
-    return len(enqueue_new(session, rows))
+    if not rows:
+        return 0
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return len(enqueue_new(session, rows))
+    if session.new:
+        session.flush()  # a row may refer to a submission created in this transaction
+    # SQLite counts the rows an INSERT wrote, also over several (PostgreSQL's driver does not):
+    # no RETURNING, so SQLAlchemy hands the rows to sqlite3's own executemany, at half the cost
+    parameters = rows[0] if len(rows) == 1 else list(rows)
+    return int(connection.execute(_insert_once("sqlite", returning=False), parameters).rowcount)
 
 
 def enqueue_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -165,22 +206,28 @@ def enqueue_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
         return set()
     if session.new:
         session.flush()  # a row may refer to a submission created in this transaction
-    statement = _insert_once(session.get_bind().dialect.name)
-    return set(session.connection().execute(statement, list(rows)).scalars())
+    connection = session.connection()
+    statement = _insert_once(connection.dialect.name)
+    # a single row goes as one plain execution: a list, even of one, takes SQLAlchemy's batched
+    # insert path, which costs more than the INSERT itself for the one message most events queue
+    parameters = rows[0] if len(rows) == 1 else list(rows)
+    return set(connection.execute(statement, parameters).scalars())
 
 
-_INSERT_ONCE: dict[str, Any] = {}
+_INSERT_ONCE: dict[tuple[str, bool], Any] = {}
 
 
-def _insert_once(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING key, built once per dialect: the values go
+def _insert_once(dialect: str, *, returning: bool = True) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING [RETURNING key], built once per dialect: the values go
     as parameters, so the compiled statement is reused instead of rebuilt and re-keyed per row."""
-    statement = _INSERT_ONCE.get(dialect)
+    statement = _INSERT_ONCE.get((dialect, returning))
     if statement is None:
         table = Row.__table__  # type: ignore[attr-defined]
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-        _INSERT_ONCE[dialect] = statement
+        statement = insert(table).on_conflict_do_nothing(index_elements=["key"])
+        if returning:
+            statement = statement.returning(table.c.key)
+        _INSERT_ONCE[(dialect, returning)] = statement
     return statement
 
 

@@ -24,6 +24,7 @@ from parflow.domain.roles import AGENCY_ROLES
 from parflow.domain.season import season_over
 from parflow.domain.workflow import WorkflowDefinition
 from parflow.services.common.runtime import Runtime
+from parflow.store.db import read_connection
 from parflow.store.models import Agency, CalendarDay, Campaign, Extension, Milestone, Person, RoleAssignment
 
 
@@ -218,7 +219,7 @@ def campaign_dates(
         query, params = (
             (_DATES_OF_ONE, {"id": wanted[0]}) if len(wanted) == 1 else (_DATES_OF_MANY, {"ids": wanted})
         )
-        for part, cid, agency_id, key, day, working, order in session.execute(query, params):
+        for part, cid, agency_id, key, day, working, order in read_connection(session).execute(query, params):
             if part == "d":
                 (on if working else off).setdefault(cid, set()).add(day)
             elif part == "m":

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from parflow.domain.reminders import party_scope, submission_pending
@@ -26,6 +26,7 @@ from parflow.services.deadlines.reminders import (
     next_due,
     view_of,
 )
+from parflow.store.db import read_connection
 from parflow.store.models import Agency, Campaign, Notification, Submission
 
 DEADLINE_KINDS = ("reminder", "escalation")
@@ -41,7 +42,11 @@ _QUEUED = select(
     Notification.submission_id,
     Notification.person_id,
     Notification.context,
-).where(Notification.status == "pending", col(Notification.kind).in_(DEADLINE_KINDS))
+).where(
+    Notification.status == "pending",
+    # equalities, not IN: an IN list is rendered again at every execution
+    or_(*(Notification.kind == kind for kind in DEADLINE_KINDS)),
+)
 # every transition runs this one: built once
 _QUEUED_ABOUT = _QUEUED.where(
     Notification.campaign_id == bindparam("campaign"),
@@ -82,16 +87,23 @@ def refresh(
         nxt = next_due(plan, submission, now, since)
         if nxt != submission.next_due_at:
             submission.next_due_at = nxt
-            session.add(submission)
+            _keep(session, submission)
             changed += 1
     nxt = campaign_next_due(plan, campaign.next_due_at, now, since)
     if nxt != campaign.next_due_at:
         campaign.next_due_at = nxt
-        session.add(campaign)
+        _keep(session, campaign)
         changed += 1
     if flush:
         session.flush()
     return changed
+
+
+def _keep(session: Session, row: Submission | Campaign) -> None:
+    """Make sure the session writes `row`: a row it loaded is tracked already, and adding it
+    again walks its relationships on every event."""
+    if row not in session:
+        session.add(row)
 
 
 @dataclass(frozen=True)
@@ -159,7 +171,8 @@ def cancel_stale(
     of a transition stays small. Returns the number cancelled.
     """
     if submission is not None:
-        rows = session.execute(_QUEUED_ABOUT, {"campaign": campaign.id, "submission": submission.id}).all()
+        about = {"campaign": campaign.id, "submission": submission.id}
+        rows = read_connection(session).execute(_QUEUED_ABOUT, about).all()
     else:
         rows = session.execute(_QUEUED.where(Notification.campaign_id == campaign.id)).all()
     if not rows:

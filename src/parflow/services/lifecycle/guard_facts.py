@@ -8,10 +8,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from parflow.domain.calendar import WorkingCalendar
 from parflow.services.common.calendars import campaign_calendar
+from parflow.store.db import read_connection
 from parflow.store.models import Campaign, Criterion, Dispute, Evidence, Score, Submission
 
 # ids per IN (...) list: well under SQLite's limit on bound parameters
@@ -30,6 +32,12 @@ SCORE_COLUMNS = (
 )
 LeafRow = Any  # a Row of LEAF_COLUMNS
 ScoreRow = Any  # a Row of SCORE_COLUMNS
+
+
+# the criteria of one submission that have evidence attached
+_WITH_EVIDENCE = (
+    select(Evidence.criterion_code).where(Evidence.submission_id == bindparam("submission")).distinct()
+)
 
 
 @dataclass(frozen=True)
@@ -78,21 +86,19 @@ class SubmissionFacts:
         return [c for c in self._leaves if c.scored_by == "agency"]
 
     def self_assessment_gaps(self) -> list[Gap]:
-        with_evidence = set(
-            self._session.exec(
-                select(Evidence.criterion_code)
-                .where(Evidence.submission_id == self._submission.id)
-                .distinct()
-            )
-        )
-        gaps = []
+        reasons: dict[str, str] = {}  # in the criteria's order
         for leaf in self._agency_leaves():
             score = self._scores.get(leaf.code)
             if score is None or score.self_score is None:
-                gaps.append(Gap(leaf.code, "unscored"))
-            elif leaf.code not in with_evidence and not (score.explanation or "").strip():
-                gaps.append(Gap(leaf.code, "no_evidence"))
-        return gaps
+                reasons[leaf.code] = "unscored"
+            elif not (score.explanation or "").strip():
+                reasons[leaf.code] = "no_evidence"  # unless a file is attached: looked up below
+        if "no_evidence" in reasons.values():  # a score explained in words needs no lookup
+            found = {"submission": self._submission.id}
+            for code in read_connection(self._session).execute(_WITH_EVIDENCE, found).scalars():
+                if reasons.get(code) == "no_evidence":
+                    del reasons[code]
+        return [Gap(code, reason) for code, reason in reasons.items()]
 
     def unappraised_leaves(self) -> list[str]:
         return [

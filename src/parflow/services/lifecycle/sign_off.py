@@ -19,7 +19,7 @@ from parflow.domain.workflow import Transition, WorkflowDefinition
 from parflow.services.common import outbox
 from parflow.services.common.audit import Actor
 from parflow.services.common.notices import agency_ref, campaign_ref, submission_path
-from parflow.store.models import Agency, Campaign, Person, Submission
+from parflow.store.models import Agency, Campaign, Submission
 
 KIND = "head_sign_off"
 
@@ -80,7 +80,7 @@ def notify_heads(
 
 
 def head_messages(
-    heads: list[tuple[Person, str]],
+    heads: list[tuple[outbox.Recipient, str]],
     *,
     campaign: Campaign,
     agency: Agency,

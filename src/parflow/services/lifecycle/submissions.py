@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, or_, tuple_, update
+from sqlalchemy import bindparam, inspect, or_, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -81,20 +82,38 @@ _MOVED = (
     "head_confirmation_requested_by",
 )
 _SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
-_MOVE = (
-    update(_SUBMISSIONS)
-    .where(_SUBMISSIONS.c.id == bindparam("row_id"))
-    .values({name: bindparam(f"new_{name}") for name in _MOVED})
-)
+_MOVES: dict[tuple[str, ...], Any] = {}
+
+
+def _move(changed: tuple[str, ...]) -> Any:
+    """The UPDATE of the `changed` columns, built once for each combination (an event changes
+    a handful of the columns, and a few combinations recur)."""
+    statement = _MOVES.get(changed)
+    if statement is None:
+        statement = (
+            update(_SUBMISSIONS)
+            .where(_SUBMISSIONS.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in changed})
+        )
+        _MOVES[changed] = statement
+    return statement
 
 
 def _write_move(session: Session, submission: Submission) -> None:
     """Write the event's changes to the submission; the row in the session then counts as saved,
     so no later flush writes them again (any other change still goes out with the next flush)."""
-    values = {f"new_{name}": getattr(submission, name) for name in _MOVED}
-    session.connection().execute(_MOVE, {"row_id": submission.id, **values})
-    for name in _MOVED:
-        set_committed_value(submission, name, getattr(submission, name))
+    state = inspect(submission)
+    changed = tuple(name for name in _MOVED if name in state.committed_state)
+    values = {f"new_{name}": getattr(submission, name) for name in changed}
+    session.connection().execute(_move(changed), {"row_id": submission.id, **values})
+    if state.committed_state.keys() <= set(changed):
+        # Nothing else is pending on the row: mark it clean, as a flush would have, so the flushes
+        # before the audit row and at commit find nothing to do instead of walking the unit of
+        # work for it.
+        state._commit_all(state.dict, session.identity_map)
+    else:  # a change not among _MOVED stays pending and goes out with the next flush
+        for name in changed:
+            set_committed_value(submission, name, getattr(submission, name))
 
 
 def check_version(submission: Submission, expected_version: int | None) -> None:
@@ -140,7 +159,6 @@ def fire_event(
         submission.submitted_at = None  # sent back to the agency: the self-assessment is due again
         submission.head_confirmation_requested_at = None
         submission.head_confirmation_requested_by = None
-    session.add(submission)
     # What follows only reads dates and queued reminders, none of which this event changed: the
     # submission's new state, record and next deadline then go out in one UPDATE with the audit row.
     with session.no_autoflush:
