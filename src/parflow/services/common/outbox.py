@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from parflow.domain.roles import AGENCY_ROLES
+from parflow.services.common.audit import Actor
 from parflow.store.db import read_connection
 from parflow.store.models import Notification as Row
 from parflow.store.models import Person, RoleAssignment, Submission
@@ -74,17 +75,8 @@ class Recipient(NamedTuple):
     language: str
 
 
-class Addressee(Protocol):
-    """A `Person` row or a `Recipient`."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def email(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
+class Addressee(Actor, Protocol):
+    """A `Person` row or a `Recipient`: someone with an address and a language."""
 
     @property
     def language(self) -> str: ...
