@@ -177,15 +177,12 @@ def enqueue_all(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Queue several messages (`message` values) in one statement; how many were new."""
     if not rows:
         return 0
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return len(enqueue_new(session, rows))
-    if session.new:
-        session.flush()  # a row may refer to a submission created in this transaction
-    # SQLite counts the rows an INSERT wrote, also over several (PostgreSQL's driver does not):
-    # no RETURNING, so SQLAlchemy hands the rows to sqlite3's own executemany, at half the cost
-    parameters = rows[0] if len(rows) == 1 else list(rows)
-    return int(connection.execute(_insert_once("sqlite", returning=False), parameters).rowcount)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite counts the rows an INSERT wrote, also over several (PostgreSQL's driver does
+        # not): no RETURNING, so SQLAlchemy hands the rows to sqlite3's own executemany, at half
+        # the cost
+        return int(_insert(session, rows, returning=False).rowcount)
+    return len(_insert(session, rows, returning=True).scalars().all())
 
 
 def enqueue_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -196,20 +193,23 @@ def enqueue_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     concurrent tick queued is skipped, never doubled, and the outbox ids keep the given order."""
     if not rows:
         return set()
+    return set(_insert(session, rows, returning=True).scalars())
+
+
+def _insert(session: Session, rows: Sequence[dict[str, Any]], *, returning: bool) -> Any:
     if session.new:
         session.flush()  # a row may refer to a submission created in this transaction
     connection = session.connection()
-    statement = _insert_once(connection.dialect.name)
     # a single row goes as one plain execution: a list, even of one, takes SQLAlchemy's batched
     # insert path, which costs more than the INSERT itself for the one message most events queue
     parameters = rows[0] if len(rows) == 1 else list(rows)
-    return set(connection.execute(statement, parameters).scalars())
+    return connection.execute(_insert_once(connection.dialect.name, returning=returning), parameters)
 
 
 _INSERT_ONCE: dict[tuple[str, bool], Any] = {}
 
 
-def _insert_once(dialect: str, *, returning: bool = True) -> Any:
+def _insert_once(dialect: str, *, returning: bool) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING [RETURNING key], built once per dialect: the values go
     as parameters, so the compiled statement is reused instead of rebuilt and re-keyed per row."""
     statement = _INSERT_ONCE.get((dialect, returning))
